@@ -1,0 +1,70 @@
+"End to end: `sos-nb run` writes the run-folder contract, resumes, and its numbers can be recomputed from the files."
+import json, contextlib, io
+from pycocotools.coco import COCO
+from pycocotools.cocoeval import COCOeval
+from conftest import sos, TOY, snapshot
+
+def test_run_folder_contract(toy_run):
+    m = json.loads((toy_run / 'metrics.json').read_text())
+    assert set(m) == {'stage1', 'stage2', 'stage3', 'oracle'}
+    for k, v in m.items():
+        assert {'mAP', 'AP50', 'AP75', 'wall_s'} <= set(v), k
+        assert (toy_run / k / 'dets_test.json').exists()
+    for f in ['gt_test.json', 'config.json', 'report.md', 'figures/detections.png', 'stage1/wsod_final.pt',
+              'stage2/before_decay.pt', 'stage2/final.pt', 'stage3/final.pt', 'split/split.json', 'pgf/pseudo_train.pt']:
+        assert (toy_run / f).exists(), f
+    assert '| stage3 |' in (toy_run / 'report.md').read_text()
+
+def test_metrics_match_pycocotools(toy_run):
+    m = json.loads((toy_run / 'metrics.json').read_text())
+    for stage in ('stage1', 'stage3'):
+        dets = json.loads((toy_run / stage / 'dets_test.json').read_text())
+        with contextlib.redirect_stdout(io.StringIO()):
+            gt = COCO(str(toy_run / 'gt_test.json'))
+            if not dets: continue
+            e = COCOeval(gt, gt.loadRes(dets), 'bbox'); e.evaluate(); e.accumulate(); e.summarize()
+        assert abs(max(e.stats[0], 0) - m[stage]['mAP']) < 1e-6
+        assert abs(max(e.stats[1], 0) - m[stage]['AP50']) < 1e-6
+
+def test_rerun_skips_finished_stages(toy_run):
+    before = snapshot(toy_run / 'stage2')
+    r = sos('run', '--out', toy_run, check=0)
+    assert r.stdout.count('[done earlier]') == 6
+    assert '| stage1 |' in r.stdout
+    assert snapshot(toy_run / 'stage2') == before
+
+def test_eval_on_another_seed(toy_run):
+    r = sos('eval', '--ckpt', toy_run / 'stage3' / 'final.pt', '--json', '--set', 'data.seed=5', '--set', 'data.n_test=10', check=0)
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    assert {'mAP', 'AP50', 'AP75'} <= set(res) and 0 <= res['AP50'] <= 1
+
+def test_stage1_checkpoint_evaluates(toy_run):
+    r = sos('eval', '--ckpt', toy_run / 'stage1' / 'wsod_final.pt', '--json', '--set', 'data.n_test=6', check=0)
+    assert 0 <= json.loads(r.stdout.strip().splitlines()[-1])['AP50'] <= 1
+
+def test_evaluate_files(toy_run):
+    r = sos('evaluate', '--gt', toy_run / 'gt_test.json', '--dets', toy_run / 'stage2' / 'dets_test.json', check=0)
+    res = json.loads(r.stdout); m = json.loads((toy_run / 'metrics.json').read_text())
+    assert abs(res['mAP'] - m['stage2']['mAP']) < 1e-9 and 'voc07_AP50' in res
+
+def test_data_json():
+    r = sos('data', '--split', 'test', '--json', '--set', 'data.n_test=30', check=0)
+    st = json.loads(r.stdout)
+    assert st['images'] == 30 and st['classes'] == 10
+    assert {'mean', 'min', 'max'} <= set(st['instances_per_image']) and {'p5', 'p50', 'p95'} <= set(st['box_side'])
+
+def test_predict_folder(toy_run, tmp_path):
+    from PIL import Image
+    import numpy as np
+    imgs = tmp_path / 'imgs'; imgs.mkdir()
+    for i in range(2): Image.fromarray((np.random.RandomState(i).rand(96, 128, 3) * 255).astype('uint8')).save(imgs / f'im{i}.png')
+    out = tmp_path / 'pred'
+    sos('predict', '--ckpt', toy_run / 'stage3' / 'final.pt', '--images', imgs, '--out', out, check=0)
+    assert (out / 'predictions.json').exists() and (out / 'im0_dets.png').exists() and (out / 'im1_dets.png').exists()
+    for d in json.loads((out / 'predictions.json').read_text()): assert d['file_name'] in ('im0.png', 'im1.png')
+
+def test_bench(toy_run):
+    r = sos('bench', '--out', toy_run, '--n-images', '4', check=0)
+    b = json.loads(r.stdout)
+    assert b['stage1_s_per_img'] > 0 and b['stage3_s_per_img'] > 0 and b['eval_speedup'] > 0
+    assert (toy_run / 'bench.json').exists()
