@@ -68,3 +68,20 @@ def test_bench(toy_run):
     b = json.loads(r.stdout)
     assert b['stage1_s_per_img'] > 0 and b['stage3_s_per_img'] > 0 and b['eval_speedup'] > 0
     assert (toy_run / 'bench.json').exists()
+
+def test_branch_ablation_and_compare(toy_run, tmp_path):
+    "An ablation row: `--from` reuses the unchanged steps (the source folder untouched), `--until` stops, `compare` tabulates."
+    before = snapshot(toy_run)
+    r = sos('run', '--from', toy_run, '--out', tmp_path / 'rand', '--set', 'split.rule=random', '--until', 'stage3', check=0)
+    assert f'from {toy_run}: reusing stage1, pgf, stage2, oracle' in r.stdout
+    assert 'split   wall_s' in r.stdout and 'stage3  mAP50' in r.stdout
+    m, m0 = (json.loads((d / 'metrics.json').read_text()) for d in (tmp_path / 'rand', toy_run))
+    assert m['stage2'] == m0['stage2'] and json.loads((tmp_path / 'rand' / 'config.json').read_text())['split']['rule'] == 'random'
+    r = sos('run', '--from', toy_run, '--out', tmp_path / 's1', '--seed', '1', '--until', 'stage1', check=0)
+    assert 'reusing nothing' in r.stdout and not (tmp_path / 's1' / 'pgf').exists()
+    assert json.loads((tmp_path / 's1' / 'config.json').read_text())['stage1']['seed'] == 1
+    assert snapshot(toy_run) == before
+    r = sos('compare', f'loss={toy_run}', f'random={tmp_path}/ra*', '--step', 'stage3', check=0)
+    rows = r.stdout.strip().splitlines()
+    assert rows[2].startswith('| loss | 1 | ') and rows[3].startswith('| random | 1 | ')
+    assert f"{m['stage3']['AP50']:.3f}" in rows[3]
