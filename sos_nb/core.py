@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['PRESETS', 'set_key', 'apply_overrides', 'apply_preset', 'cfg_to_dict', 'pick_device', 'seed_everything',
+__all__ = ['STAGE2_GPU', 'PRESETS', 'set_key', 'apply_overrides', 'apply_preset', 'cfg_to_dict', 'pick_device', 'seed_everything',
            'atomic_write_bytes', 'atomic_write_json', 'read_json', 'save_checkpoint', 'load_checkpoint', 'JsonlLogger',
            'read_jsonl', 'pretrained_path', 'pretrained_state']
 
@@ -72,17 +72,22 @@ def _split_kv(s: str):
     return k.strip(), v.strip()
 
 # %% ../nbs/00_core.ipynb #327fcf78
-_R50FPN = ['stage2.backbone=resnet50_fpn', 'stage2.fpn_channels=256', 'stage2.head_dim=1024', 'stage2.size=800',
-           'stage2.train_sizes=480,576,688,800,864,960,1024,1216', 'stage2.max_size=1333', 'stage2.frozen_blocks=4',
-           'stage2.anchor_sizes=32,64,128,256', 'stage2.roi_canonical=224', 'stage2.rpn_pre_nms=2000',
-           'stage2.rpn_post_nms=1000', 'stage2.rpn_batch=256', 'stage2.roi_batch=512', 'stage2.batch_size=16']
+STAGE2_GPU: dict[str, list[str]] = {  # stage-2 detector settings for VOC/COCO-sized images (the paper's R50-FPN; VGG16 without FPN)
+    'resnet50_fpn': ['stage2.backbone=resnet50_fpn', 'stage2.fpn_channels=256', 'stage2.head_dim=1024', 'stage2.size=800',
+                     'stage2.train_sizes=480,576,688,800,864,960,1024,1216', 'stage2.max_size=1333', 'stage2.frozen_blocks=4',
+                     'stage2.anchor_sizes=32,64,128,256', 'stage2.roi_canonical=224', 'stage2.rpn_pre_nms=2000',
+                     'stage2.rpn_post_nms=1000', 'stage2.rpn_batch=256', 'stage2.roi_batch=512', 'stage2.batch_size=16'],
+    'vgg16': ['stage2.backbone=vgg16', 'stage2.head_dim=1024', 'stage2.size=600', 'stage2.train_sizes=480,576,688,864,1000',
+              'stage2.max_size=1000', 'stage2.frozen_blocks=10', 'stage2.anchor_sizes=64,128,256,512',
+              'stage2.rpn_pre_nms=6000', 'stage2.rpn_post_nms=600', 'stage2.rpn_batch=256', 'stage2.roi_batch=512'],
+}
 
 PRESETS: dict[str, list[str]] = {
     # 2 CPU cores, under 20 minutes for all stages: a milder embedded benchmark (flat background, no co-occurring
     # pairs, no distractors, fewer plates, no object under 22 px, no proposal under 12 px), 5x the stage-1 learning
     # rates and shorter stage 2/3 schedules (stage 1's stride-8 backbone is the `WSODConfig` default).
     # Measured at 250 stage-1 iterations (AP50 on the test split): textured data 0.000-0.002; flat background and no
-    # pairs 0.025 at stride 16, 0.052 at stride 8 frozen, 0.082 at stride 8 trained from block 2 (`11_wsod`).
+    # pairs 0.025 at stride 16, 0.052 at stride 8 frozen, 0.082 at stride 8 trained from block 2 (`12_wsod_bench`).
     'cpu-tiny': ['data.texture=0', 'data.cooccurrence=0', 'data.n_distractors=0', 'data.frame_p=0.1', 'data.min_side=22',
                  'proposals.min_size=12', 'stage1.lr=5e-3',
                  'stage1.backbone_lr=5e-4', 'stage2.iters=300', 'stage2.lr_steps=225', 'stage3.iters=200'],
@@ -92,11 +97,11 @@ PRESETS: dict[str, list[str]] = {
     # VOC/COCO on a GPU, the SoS reference settings (R50-FPN stage 2 at VOC image sizes; see REFERENCE_FACTS)
     'voc07-r50fpn': ['data.dataset=voc', 'stage1.backbone=vgg16', 'stage1.stride=16', 'stage1.frozen_blocks=7',
                      'stage1.obj_prior=0', 'stage1.upscale=1.0', 'stage1.iters=50000', 'stage1.lr=0.001',
-                     'proposals.max_props=2000', 'proposals.method=ss', *_R50FPN, 'stage2.iters=12000', 'stage2.lr=0.01',
+                     'proposals.max_props=2000', 'proposals.method=ss', *STAGE2_GPU['resnet50_fpn'], 'stage2.iters=12000', 'stage2.lr=0.01',
                      'stage2.lr_steps=8000,10500', 'split.k=2000', 'stage3.iters=15000'],
     'coco-r50fpn': ['data.dataset=coco', 'stage1.backbone=vgg16', 'stage1.stride=16', 'stage1.frozen_blocks=7',
                     'stage1.obj_prior=0', 'stage1.upscale=1.0', 'stage1.iters=200000', 'stage1.lr=0.001',
-                    'proposals.max_props=2000', 'proposals.method=ss', *_R50FPN, 'stage2.iters=90000', 'stage2.lr=0.02',
+                    'proposals.max_props=2000', 'proposals.method=ss', *STAGE2_GPU['resnet50_fpn'], 'stage2.iters=90000', 'stage2.lr=0.02',
                     'stage2.lr_steps=60000,80000', 'split.k=30000', 'stage3.iters=90000'],
 }
 

@@ -20,8 +20,8 @@ from .boxes import clip_boxes, valid_boxes
 from .data import hflip
 
 # %% auto #0
-__all__ = ['GPU_OVERRIDES', 'FSODConfig', 'FPNBackbone', 'build_detector', 'lr_factor', 'batch_indices', 'to_tv_target',
-           'train_fsod', 'predict_fsod', 'load_fsod']
+__all__ = ['FSODConfig', 'FPNBackbone', 'build_detector', 'lr_factor', 'batch_indices', 'to_tv_target', 'train_fsod',
+           'predict_fsod', 'load_fsod']
 
 # %% ../nbs/21_fsod.ipynb #6b3932b6
 @dataclass
@@ -185,14 +185,3 @@ def load_fsod(path, device=None) -> FasterRCNN:
     model.load_state_dict(ck['state']['model'])
     model.cfg = FSODConfig(**c)
     return model.to(pick_device(device)).eval()
-
-# %% ../nbs/21_fsod.ipynb #32530c0c
-GPU_OVERRIDES = {  # stage-2 settings for VOC/COCO-sized images on a GPU (paper: R50-FPN, LR 0.01, 12k iterations on VOC07)
-    'resnet50_fpn': ['stage2.backbone=resnet50_fpn', 'stage2.fpn_channels=256', 'stage2.head_dim=1024', 'stage2.size=800',
-                     'stage2.train_sizes=480,576,688,800,864,960,1024,1216', 'stage2.max_size=1333', 'stage2.frozen_blocks=4',
-                     'stage2.anchor_sizes=32,64,128,256', 'stage2.roi_canonical=224', 'stage2.rpn_pre_nms=2000',
-                     'stage2.rpn_post_nms=1000', 'stage2.rpn_batch=256', 'stage2.roi_batch=512', 'stage2.batch_size=16'],
-    'vgg16': ['stage2.backbone=vgg16', 'stage2.head_dim=1024', 'stage2.size=600', 'stage2.train_sizes=480,576,688,864,1000',
-              'stage2.max_size=1000', 'stage2.frozen_blocks=10', 'stage2.anchor_sizes=64,128,256,512',
-              'stage2.rpn_pre_nms=6000', 'stage2.rpn_post_nms=600', 'stage2.rpn_batch=256', 'stage2.roi_batch=512'],
-}

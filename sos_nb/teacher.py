@@ -82,17 +82,13 @@ def detector_losses(model, imgs: list, targets: list, focal_gamma: float|None = 
     return {'loss_classifier': cls, 'loss_box_reg': box, **rpn_losses}
 
 # %% ../nbs/31_teacher.ipynb #0329d7c4
-def _strong(strong: StrongAug, img: Tensor) -> Tensor:
-    "`StrongAug`'s transforms, clamped out of place (`StrongAug.__call__` clamps in place, which fails on the expanded view `RandomGrayscale` returns)."
-    return strong.tf(img).clamp(0, 1)
-
 def _views(ds, idx: list, weak: WeakAug, strong: StrongAug, p_strong: float) -> tuple[list, list, list]:
     "(weak views, student views, targets) of images `idx` of `ds`."
     wv, sv, tg = [], [], []
     for i in idx:
         img, t = weak(*ds[i])
         wv.append(img); tg.append(t)
-        sv.append(_strong(strong, img) if torch.rand(1).item() < p_strong else img)
+        sv.append(strong(img, t)[0] if torch.rand(1).item() < p_strong else img)
     return wv, sv, tg
 
 @torch.no_grad()
