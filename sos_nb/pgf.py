@@ -4,6 +4,7 @@
 
 # %% ../nbs/20_pgf.ipynb #9368b0cd
 from __future__ import annotations
+import numpy as np
 import torch
 from torch import Tensor
 from .boxes import box_containment, box_iou, nms_per_class
