@@ -29,7 +29,7 @@ class FSODConfig:
     "Stage 2 (pseudo-fully-supervised Faster R-CNN) settings; defaults = `cpu-tiny`."
     backbone: str = 'mobilenet_v2_fpn'   # 'mobilenet_v2_fpn' | 'resnet50_fpn' | 'vgg16' (no FPN)
     pretrained: bool = True
-    frozen_blocks: int = 7               # first backbone blocks kept frozen (generic filters)
+    frozen_blocks: int = 7               # first backbone blocks kept frozen: 2 lifts the oracle but fits PGF's noise (benchmark)
     fpn_channels: int = 64               # 256 for resnet50_fpn
     size: int = 256                      # test short side (px); the 128-px scenes are upscaled x2
     train_sizes: tuple = (224, 256, 288) # multi-scale training: short side drawn per batch
