@@ -9,11 +9,12 @@ from pathlib import Path
 import torch
 from .core import read_json, load_checkpoint, atomic_write_json, atomic_write_bytes, pick_device, cfg_to_dict, apply_overrides
 from .pipeline import (sos_config, seed_overrides, SoSConfig, STEPS, Run, run_sos, run_step, summary_line, metrics_table, compare_runs,
-                             load_datasets, load_run_config)
+                             load_datasets, load_run_config, ladder_table, ladder_checks, keep_results)
 
 # %% auto #0
 __all__ = ['VERBS', 'build_parser', 'config_from_args', 'cmd_run', 'cmd_step', 'load_detector', 'class_names', 'detect',
-           'cmd_eval', 'ImageFolder', 'cmd_predict', 'cmd_data', 'cmd_evaluate', 'cmd_bench', 'cmd_compare', 'main']
+           'cmd_eval', 'ImageFolder', 'cmd_predict', 'cmd_data', 'cmd_evaluate', 'cmd_bench', 'cmd_compare', 'cmd_keep',
+           'main']
 
 # %% ../nbs/61_cli.ipynb #01fefbc7
 def _cfg_args(p: argparse.ArgumentParser):
@@ -52,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser('compare', help='mean ± std of one step over groups of run folders (seeds of each variant)')
     p.add_argument('groups', nargs='+', metavar='LABEL=RUN[,RUN...]', help='run folders may be glob patterns, e.g. split=runs/split_s*')
     p.add_argument('--step', choices=STEPS, default='stage3')
+    p.add_argument('--ladder', action='store_true', help="Table 3 instead: every stage of each group's runs, and the seed-by-seed checks")
+    p = sub.add_parser('keep', help='copy the small result files of a run folder (metrics, configs, logs) to a results folder')
+    p.add_argument('--out', required=True, help='the run folder'); p.add_argument('--to', required=True, help='destination folder')
     return ap
 
 # %% ../nbs/61_cli.ipynb #df6ce9a3
@@ -198,10 +202,18 @@ def cmd_compare(a) -> int:
                 if not (Path(h)/'config.json').exists(): raise FileNotFoundError(f"{h}: not a run folder (no config.json)")
             folders += hits
         groups[label] = folders
-    print(compare_runs(groups, a.step))
+    if not a.ladder: print(compare_runs(groups, a.step)); return 0
+    for label, folders in groups.items():
+        print(f'{label}\n\n{ladder_table(folders)}\n')
+        for k, v in ladder_checks(folders).items(): print(f'- {k}: {v}')
     return 0
 
-VERBS = dict(run=cmd_run, eval=cmd_eval, predict=cmd_predict, bench=cmd_bench, data=cmd_data, evaluate=cmd_evaluate, compare=cmd_compare,
+def cmd_keep(a) -> int:
+    kept = keep_results(a.out, a.to)
+    print(f'{len(kept)} files of {a.out} -> {a.to}')
+    return 0
+
+VERBS = dict(run=cmd_run, eval=cmd_eval, predict=cmd_predict, bench=cmd_bench, data=cmd_data, evaluate=cmd_evaluate, compare=cmd_compare, keep=cmd_keep,
              **{s: cmd_step for s in STEPS})
 
 # %% ../nbs/61_cli.ipynb #828588f9

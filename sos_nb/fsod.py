@@ -14,14 +14,16 @@ from torchvision.models.detection.anchor_utils import AnchorGenerator
 from torchvision.models.detection.faster_rcnn import TwoMLPHead, FastRCNNPredictor
 from torchvision.ops import MultiScaleRoIAlign, FeaturePyramidNetwork
 from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
+from torchvision.ops.poolers import _setup_scales
 from .core import pick_device, seed_everything, save_checkpoint, load_checkpoint, JsonlLogger
 from .backbones import build_stages, build_backbone, IMAGENET_MEAN, IMAGENET_STD
 from .boxes import clip_boxes, valid_boxes
 from .data import hflip
+from .wsod import roi_align_mm
 
 # %% auto #0
-__all__ = ['FSODConfig', 'FPNBackbone', 'build_detector', 'lr_factor', 'batch_indices', 'to_tv_target', 'train_fsod',
-           'predict_fsod', 'load_fsod']
+__all__ = ['FSODConfig', 'FPNBackbone', 'build_detector', 'MatmulRoIAlign', 'lr_factor', 'batch_indices', 'to_tv_target',
+           'train_fsod', 'predict_fsod', 'load_fsod']
 
 # %% ../nbs/21_fsod.ipynb #8a5d645b
 @dataclass
@@ -86,7 +88,7 @@ def build_detector(cfg: FSODConfig, num_classes: int) -> FasterRCNN:
     sizes = tuple((s,) for s in cfg.anchor_sizes[:n_lvl]) if n_lvl > 1 else (tuple(cfg.anchor_sizes),)
     if len(sizes) != n_lvl: raise ValueError(f"anchor_sizes needs {n_lvl} entries for {cfg.backbone}, got {cfg.anchor_sizes}")
     anchors = AnchorGenerator(sizes, (tuple(cfg.aspect_ratios),) * n_lvl)
-    pool = MultiScaleRoIAlign(maps, 7, 2, canonical_scale=cfg.roi_canonical)
+    pool = MatmulRoIAlign(maps, 7, 2, canonical_scale=cfg.roi_canonical)
     C = body.out_channels
     model = FasterRCNN(body, min_size=cfg.size, max_size=cfg.max_size, image_mean=list(IMAGENET_MEAN), image_std=list(IMAGENET_STD),
                       rpn_anchor_generator=anchors, box_roi_pool=pool, box_head=TwoMLPHead(C * 49, cfg.head_dim),
@@ -97,6 +99,24 @@ def build_detector(cfg: FSODConfig, num_classes: int) -> FasterRCNN:
                       box_score_thresh=cfg.score_thresh, box_nms_thresh=cfg.nms_iou, box_detections_per_img=cfg.max_dets)
     model.cfg = cfg                      # stage 3 and the pipeline read the sizes from here
     return model
+
+# %% ../nbs/21_fsod.ipynb #7c6d7c67
+class MatmulRoIAlign(MultiScaleRoIAlign):
+    "torchvision's `MultiScaleRoIAlign` (same level rule, same values) computed with `roi_align_mm` on CPU."
+    def forward(self, x: dict, boxes: list[Tensor], image_shapes: list) -> Tensor:
+        feats = [x[k] for k in self.featmap_names]
+        if feats[0].is_cuda: return super().forward(x, boxes, image_shapes)   # torchvision's kernel is fast there
+        if self.scales is None or self.map_levels is None:
+            self.scales, self.map_levels = _setup_scales(feats, image_shapes, self.canonical_scale, self.canonical_level)
+        allb = torch.cat(boxes); n = self.output_size[0]
+        img = torch.cat([torch.full((len(b),), i, device=allb.device) for i, b in enumerate(boxes)])
+        lvl = self.map_levels(boxes).to(allb.device) if len(feats) > 1 else torch.zeros(len(allb), dtype=torch.long, device=allb.device)
+        out = feats[0].new_zeros(len(allb), feats[0].shape[1], n, n)
+        for l, (f, s) in enumerate(zip(feats, self.scales)):
+            for i in range(len(boxes)):
+                idx = torch.where((lvl == l) & (img == i))[0]
+                if len(idx): out[idx] = roi_align_mm(f[i:i + 1], [allb[idx]], n, s, self.sampling_ratio, aligned=False)
+        return out
 
 # %% ../nbs/21_fsod.ipynb #1e79751c
 def lr_factor(it: int, cfg: FSODConfig) -> float:

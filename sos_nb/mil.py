@@ -14,7 +14,7 @@ from .boxes import box_iou
 
 # %% auto #0
 __all__ = ['MINING', 'wsddn_scores', 'wsddn_loss', 'rank_prior', 'mine_oicr', 'mine_mist', 'mine_oicrplus', 'refine_targets',
-           'refine_loss', 'encode_deltas', 'decode_deltas', 'box_reg_loss', 'MILHead']
+           'refine_loss', 'encode_deltas', 'decode_deltas', 'box_reg_loss', 'MILHead', 'seed_quality']
 
 # %% ../nbs/10_mil.ipynb #49643484
 def wsddn_scores(cls_logits: Tensor, det_logits: Tensor) -> Tensor:
@@ -149,16 +149,22 @@ class MILHead(nn.Module):
         "Named losses for one image from its views' `raw` outputs; `boxes [R,4]` in the original image frame."
         V = len(outs)
         L = {'wsddn': sum(wsddn_loss(o['wsddn'], labels_img)['wsddn'] for o in outs) / V}
-        prev = torch.stack([o['wsddn'] for o in outs]).mean(0).detach()
-        for k in range(self.n_refine):
-            seeds = self.mine(boxes, prev, labels_img)
+        for k, seeds in enumerate(self.stream_seeds(outs, boxes, labels_img)):
             t = refine_targets(boxes, seeds, self.C, self.fg_thresh, self.bg_thresh, self.low_thresh)
             w = self.first_weight if k == 0 else 1.0
             L[f'refine{k}'] = w * sum(refine_loss(o['refine'][k], t) for o in outs) / V
             if self.box_reg:
                 L[f'box{k}'] = sum(box_reg_loss(o['deltas'][k], boxes, seeds, t, self.C) for o in outs) / V
-            prev = torch.stack([F.softmax(o['refine'][k], 1)[:, :self.C] for o in outs]).mean(0).detach()
         return L
+
+    @torch.no_grad()
+    def stream_seeds(self, outs: list[dict], boxes: Tensor, labels_img: Tensor) -> list[dict]:
+        "The seeds each refinement stream learns from: mined from the previous stream's scores (WSDDN's for the first), averaged over views."
+        prev, seeds = torch.stack([o['wsddn'] for o in outs]).mean(0), []
+        for k in range(self.n_refine):
+            seeds.append(self.mine(boxes, prev, labels_img))
+            prev = torch.stack([F.softmax(o['refine'][k], 1)[:, :self.C] for o in outs]).mean(0)
+        return seeds
 
     def scores(self, outs: list[dict]) -> Tensor:
         "Eval scores `[R,C]`: mean over views and refinement streams of the softmax without background."
@@ -178,3 +184,14 @@ class MILHead(nn.Module):
         outs = [self.raw(v, prior) for v in (x if isinstance(x, (list, tuple)) else [x])]
         if self.training and labels_img is not None: return self.losses(outs, boxes, labels_img)
         return self.scores(outs)
+
+# %% ../nbs/10_mil.ipynb #bff75dce
+def seed_quality(seeds: dict, gt_boxes: Tensor, gt_labels: Tensor, labels_img: Tensor, iou: float = 0.5) -> dict:
+    "A diagnostic against the hidden truth: number of seeds, share on a true box of their class (IoU >= `iou`), share of present classes seeded."
+    n = len(seeds['boxes']); present = set(_present(labels_img))
+    hit = 0
+    if n and len(gt_boxes):
+        same = seeds['labels'][:, None].to(gt_labels.device) == gt_labels[None]
+        hit = int(((box_iou(seeds['boxes'], gt_boxes) >= iou) & same).any(1).sum())
+    seeded = present & set(seeds['labels'].tolist())
+    return {'n': n, 'precision': hit / n if n else None, 'classes_seeded': len(seeded) / len(present) if present else None}

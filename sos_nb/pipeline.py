@@ -21,10 +21,11 @@ from .split import SplitConfig, split_losses, make_split, split_quality
 from .teacher import TeacherConfig, train_teacher
 
 # %% auto #0
-__all__ = ['STEPS', 'STEP_FNS', 'STEP_INPUTS', 'PGFConfig', 'SoSConfig', 'sos_config', 'seed_overrides', 'load_run_config',
-           'load_datasets', 'check_class_coverage', 'Run', 'save_tensors', 'load_tensors', 'evaluate_stage',
-           'step_stage1', 'step_pgf', 'step_stage2', 'step_split', 'step_stage3', 'step_oracle', 'Subset',
-           'reusable_steps', 'branch_run', 'run_step', 'summary_line', 'run_sos', 'metrics_table', 'compare_runs']
+__all__ = ['STEPS', 'STEP_FNS', 'STEP_INPUTS', 'LADDER', 'RESULT_FILES', 'PGFConfig', 'SoSConfig', 'sos_config', 'seed_overrides',
+           'load_run_config', 'load_datasets', 'check_class_coverage', 'Run', 'save_tensors', 'load_tensors',
+           'keep_image_classes', 'evaluate_stage', 'step_stage1', 'step_pgf', 'step_stage2', 'step_split',
+           'step_stage3', 'step_oracle', 'Subset', 'reusable_steps', 'branch_run', 'run_step', 'summary_line',
+           'run_sos', 'metrics_table', 'compare_runs', 'ladder_table', 'ladder_checks', 'keep_results']
 
 # %% ../nbs/60_pipeline.ipynb #c5e0a943
 @dataclass
@@ -46,6 +47,8 @@ class SoSConfig:
     stage3: TeacherConfig = field(default_factory=TeacherConfig)
     oracle: bool = True     # also train the fully supervised upper bound on the true boxes
     device: str = 'auto'
+    threads: int = 0        # torch CPU threads; 0 = torch's own count (OMP_NUM_THREADS, else the cores). Recorded per step:
+                            # CPU results are reproducible for one thread count, and differ (a little) between counts
 
 def sos_config(preset: str = 'cpu-tiny', overrides=()) -> SoSConfig:
     "The configuration of preset `preset` with `key=value` `overrides` applied."
@@ -99,13 +102,15 @@ class Run:
         self.out, self.cfg, self.progress, self.log = Path(out), cfg, progress, log
         self.out.mkdir(parents=True, exist_ok=True)
         self.device = pick_device(cfg.device); self._cache = {}
+        if cfg.threads > 0: torch.set_num_threads(cfg.threads)
         self._check_config()
 
     def _check_config(self):
         "Refuse to mix artifacts of two configurations in one folder (stages would silently disagree)."
         p, now = self.out/'config.json', json.loads(json.dumps(cfg_to_dict(self.cfg)))   # tuples -> lists, as on disk
         if p.exists():
-            old = read_json(p); old.pop('device', None); cur = dict(now); cur.pop('device', None)
+            old, cur = read_json(p), dict(now)
+            for k in ('device', 'threads'): old.pop(k, None); cur.pop(k, None)   # how fast, not what
             if old != cur:
                 diff = sorted(k for k in set(old) | set(cur) if old.get(k) != cur.get(k))
                 raise ValueError(f"{p}: this run folder was made with another configuration (sections differ: {', '.join(diff)}); "
@@ -144,12 +149,21 @@ def _peak_mb() -> float:
     r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return r / 2**20 if sys.platform == 'darwin' else r / 1024   # bytes on macOS, KiB on Linux
 
+def keep_image_classes(dets: list[dict], ds) -> list[dict]:
+    "Detections of the classes each image truly contains (a diagnostic: AP50 on them measures localisation, not classification)."
+    out = []
+    for i, d in enumerate(dets):
+        y = ds.gt(i)['labels_img']; k = y[d['labels'].long()] > 0 if len(d['labels']) else torch.zeros(0, dtype=torch.bool)
+        out.append({n: v[k] for n, v in d.items()})
+    return out
+
 def evaluate_stage(run: Run, dets: list[dict], step: str, wall_s: float, extra: dict|None = None) -> dict:
     "Write `<step>/dets_test.json` (COCO results), evaluate against the test split, return the metrics row."
     ids = [run.test.gt(i)['image_id'] for i in range(len(run.test))]
     atomic_write_json(run.dir(step)/'dets_test.json', coco_dets(dets, ids), indent=None)
     r = evaluate_dets(dets, run.test)
     m = {k: r[k] for k in ('mAP', 'AP50', 'AP75', 'voc07_AP50', 'corloc')}
+    m['AP50_true_classes'] = evaluate_dets(keep_image_classes(dets, run.test), run.test, corloc=False)['AP50']
     m.update(wall_s=round(wall_s, 1), per_class_AP50=r['per_class'], **(extra or {}))
     return m
 
@@ -273,7 +287,7 @@ def run_step(run: Run, step: str, force: bool = False) -> dict:
         return run.done_info(step)
     seed_everything(0)
     info = STEP_FNS[step](run)
-    info['peak_rss_mb'] = round(_peak_mb(), 1)
+    info['peak_rss_mb'] = round(_peak_mb(), 1); info['torch_threads'] = torch.get_num_threads(); info['device'] = str(run.device)
     run.mark_done(step, info)
     return info
 
@@ -281,7 +295,8 @@ def summary_line(step: str, info: dict) -> str:
     "One line per step for the terminal."
     m = info.get('metrics')
     if m: return f"{step:7s} mAP50 {m['AP50']:.3f}  mAP {m['mAP']:.3f}  AP75 {m['AP75']:.3f}  CorLoc {m['corloc']:.3f}  ({m['wall_s']:.0f} s)"
-    return f"{step:7s} " + '  '.join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in info.items() if k != 'peak_rss_mb')
+    return f"{step:7s} " + '  '.join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in info.items()
+                                     if k not in ('peak_rss_mb', 'torch_threads', 'device'))
 
 def run_sos(cfg: SoSConfig, out, steps=STEPS, progress: bool = True, log=print, src=None) -> dict:
     "Run (or resume) the SoS pipeline into the folder `out`, first reusing what it can of run folder `src`; returns `metrics.json`'s content."
@@ -317,3 +332,42 @@ def compare_runs(groups: dict, step: str = 'stage3', keys=('AP50', 'mAP', 'AP75'
         cell = lambda v: f"{v.mean():.3f} ± {v.std(ddof=1):.3f}" if len(v) > 1 else f"{v[0]:.3f}"
         rows.append(f"| {label} | {len(ms)} | " + ' | '.join(cell(np.array([m[k] for m in ms])) for k in keys) + ' |')
     return '\n'.join(rows)
+
+# %% ../nbs/60_pipeline.ipynb #acec21d4
+LADDER = {'stage1': 'stage 1 (MIL detector on proposals)', 'stage2': 'stage 2 (Faster R-CNN on PGF pseudo boxes)',
+          'stage3': 'stage 3 (clean/noisy split + mean teacher)', 'oracle': 'oracle (same detector, true boxes)'}
+
+def ladder_table(folders, keys=('AP50', 'mAP', 'AP75', 'corloc')) -> str:
+    "Markdown table of Table 3's ladder over run folders (e.g. three seeds): mean ± std per stage, and the mean wall seconds."
+    ms = [read_json(Path(f)/'metrics.json') for f in folders]
+    names = {'AP50': 'mAP50', 'mAP': 'mAP50:95', 'AP75': 'mAP75', 'corloc': 'CorLoc'}
+    rows = ['| stage | runs | ' + ' | '.join(names.get(k, k) for k in keys) + ' | wall s |', '|---|---|' + '---|' * (len(keys) + 1)]
+    cell = lambda v: f"{v.mean():.3f} ± {v.std(ddof=1):.3f}" if len(v) > 1 else f"{v[0]:.3f}"
+    for step, label in LADDER.items():
+        rs = [m[step] for m in ms if step in m]
+        if rs: rows.append(f"| {label} | {len(rs)} | " + ' | '.join(cell(np.array([r[k] for r in rs])) for k in keys)
+                           + f" | {np.mean([r['wall_s'] for r in rs]):.0f} |")
+    return '\n'.join(rows)
+
+def ladder_checks(folders) -> dict:
+    "Seed by seed (paired): is each stage above the one before in mAP50 and mAP50:95; and the SoS stages' wall seconds per run."
+    ms = [read_json(Path(f)/'metrics.json') for f in folders]
+    up = lambda a, b: {k: [bool(m[b][k] > m[a][k]) if a in m and b in m else None for m in ms] for k in ('AP50', 'mAP')}
+    steps_s = lambda f, m: sum(m[s]['wall_s'] for s in ('stage1', 'stage2', 'stage3') if s in m) + sum(
+        read_json(Path(f)/s/'done.json')['wall_s'] for s in ('pgf', 'split') if (Path(f)/s/'done.json').exists())
+    return {'stage2 > stage1': up('stage1', 'stage2'), 'stage3 > stage2': up('stage2', 'stage3'),
+            'sos_wall_s': [round(steps_s(f, m), 1) for f, m in zip(folders, ms)]}
+
+# %% ../nbs/60_pipeline.ipynb #4f39fdcf
+RESULT_FILES = ('config.json', 'metrics.json', '*/done.json', 'pgf/quality.json', 'stage1/metrics.jsonl', 'stage2/metrics.jsonl',
+                'stage3/metrics.jsonl', 'oracle/metrics.jsonl')
+
+def keep_results(run, dest) -> list[Path]:
+    "Copy the small result files of run folder `run` (metrics, configs, logs; no checkpoints or detections) to `dest`."
+    run, dest = Path(run), Path(dest)
+    if not (run/'config.json').exists(): raise FileNotFoundError(f"{run}: not a run folder (no config.json)")
+    kept = []
+    for pat in RESULT_FILES:
+        for f in sorted(run.glob(pat)):
+            atomic_write_bytes(dest/f.relative_to(run), f.read_bytes()); kept.append(dest/f.relative_to(run))
+    return kept

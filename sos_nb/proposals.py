@@ -17,8 +17,8 @@ from .core import save_checkpoint, load_checkpoint
 from .boxes import box_iou
 
 # %% auto #0
-__all__ = ['proposal_recall', 'surround_score', 'fast_proposals', 'selective_search', 'ProposalConfig', 'proposals_for',
-           'dataset_key', 'compute_proposals']
+__all__ = ['proposal_recall', 'overlap_stats', 'surround_score', 'fast_proposals', 'selective_search', 'ProposalConfig',
+           'proposals_for', 'dataset_key', 'compute_proposals']
 
 # %% ../nbs/05_proposals.ipynb #d8ba2f50
 def _first_hit(props: Tensor, gt: Tensor, iou: float) -> Tensor:
@@ -35,6 +35,21 @@ def proposal_recall(props_list, gt_boxes_list, iou: float = 0.5, ks=(10, 30, 100
                         for p, g in zip(props_list, gt_boxes_list)] + [torch.zeros(0)])
     if len(firsts) == 0: return {k: float('nan') for k in ks}
     return {k: (firsts < k).float().mean().item() for k in ks}
+
+# %% ../nbs/05_proposals.ipynb #bb1eb733
+def overlap_stats(props_list, gt_boxes_list, fg: float = 0.6, bg: float = 0.1) -> dict:
+    "How a MIL head sees the proposals: positives (IoU >= `fg`) per object, objects with none, share of proposals off every object (IoU < `bg`)."
+    pos, n_bg, n_all = [], 0, 0
+    for p, g in zip(props_list, gt_boxes_list):
+        p, g = torch.as_tensor(p).reshape(-1, 4).float(), torch.as_tensor(g).reshape(-1, 4).float()
+        if len(g) == 0: n_bg += len(p); n_all += len(p); continue
+        iou = box_iou(g, p) if len(p) else torch.zeros(len(g), 0)
+        pos += (iou >= fg).sum(1).tolist()
+        n_bg += int((iou.amax(0) < bg).sum()) if len(p) else 0; n_all += len(p)
+    t = torch.tensor(pos, dtype=torch.float)
+    return {'positives': pos, 'mean_positives': t.mean().item() if len(t) else float('nan'),
+            'median_positives': t.median().item() if len(t) else float('nan'),
+            'no_positive': (t == 0).float().mean().item() if len(t) else float('nan'), 'background': n_bg / max(n_all, 1)}
 
 # %% ../nbs/05_proposals.ipynb #e666ded8
 def _contrast_maps(img: Tensor) -> list[np.ndarray]:
@@ -100,7 +115,7 @@ def _nms_fill(b: np.ndarray, s: np.ndarray, k: int, iou: float, pool: int) -> np
         keep = np.concatenate([keep, rest[:k - len(keep)]])
     return order[keep]
 
-def fast_proposals(img: Tensor, max_props: int = 400, min_size: int = 6, nms_iou: float = 0.55, cc_bonus: float = 0.5) -> Tensor:
+def fast_proposals(img: Tensor, max_props: int = 150, min_size: int = 6, nms_iou: float = 0.7, cc_bonus: float = 0.5) -> Tensor:
     "Up to `max_props` ranked boxes `[R,4]` (float32, xyxy) for an image `[3,H,W]`: contrast components + sliding windows."
     H, W = img.shape[-2:]
     maps = _contrast_maps(img)
@@ -141,7 +156,8 @@ def selective_search(img: Tensor, mode: str = 'fast', max_props: int = 2000, ups
 class ProposalConfig:
     "The proposals section: which generator, how many boxes per image, and how to run it."
     method: str = 'fast'          # 'fast' (built-in) | 'ss' (selective search, fast mode) | 'ss-quality'
-    max_props: int = 400
+    max_props: int = 150          # all of them go to stage 1 every iteration (`stage1.train_props`)
+    nms_iou: float = 0.7          # the fast generator's own NMS: 0.55 left ~1 box per object at IoU >= 0.6 (measured below)
     workers: int = 2              # processes; 1 = in this process
     chunk: int = 16               # images per task sent to a worker
     ss_upscale: float = 1.0       # resize factor before selective search
@@ -152,7 +168,7 @@ _METHODS = ('fast', 'ss', 'ss-quality')
 
 def proposals_for(img: Tensor, cfg: ProposalConfig) -> Tensor:
     "Proposals `[R,4]` for one image with the method and sizes of `cfg`."
-    if cfg.method == 'fast': return fast_proposals(img, cfg.max_props, cfg.min_size)
+    if cfg.method == 'fast': return fast_proposals(img, cfg.max_props, cfg.min_size, cfg.nms_iou)
     if cfg.method in ('ss', 'ss-quality'):
         return selective_search(img, 'fast' if cfg.method == 'ss' else 'quality', cfg.max_props, cfg.ss_upscale, cfg.min_size)
     raise ValueError(f"ProposalConfig.method must be one of {_METHODS}, got {cfg.method!r}")

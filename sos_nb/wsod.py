@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_wsod.ipynb #3516075e
 from __future__ import annotations
-import math, time
+import functools, math, time
 from dataclasses import dataclass, field
 from pathlib import Path
 import torch
@@ -14,11 +14,11 @@ from torchvision.ops import roi_align, batched_nms
 from .core import (pick_device, seed_everything, save_checkpoint, load_checkpoint, JsonlLogger, cfg_to_dict)
 from .boxes import flip_boxes, nms_per_class
 from .backbones import build_backbone, imagenet_normalize
-from .mil import MILHead, rank_prior
+from .mil import MILHead, rank_prior, mine_oicrplus, seed_quality
 
 # %% auto #0
-__all__ = ['WSODConfig', 'roi_align_mm', 'roi_features', 'make_view', 'view_list', 'WSODNet', 'make_optimizer', 'train_wsod',
-           'predict_wsod', 'load_wsod']
+__all__ = ['WSODConfig', 'roi_align_mm', 'roi_features', 'make_view', 'view_list', 'WSODNet', 'make_optimizer', 'seed_stats',
+           'train_wsod', 'predict_wsod', 'load_wsod']
 
 # %% ../nbs/11_wsod.ipynb #30a3d271
 @dataclass
@@ -33,19 +33,21 @@ class WSODConfig:
     fc_dim: int = 256
     n_refine: int = 4                 # refinement streams, as the SoS code (OICR used 3); 0 = WSDDN only
     mining: str = 'oicrplus'          # 'oicr' | 'mist' | 'oicrplus'
+    seed_min_score: float = 0.05      # OICR+: seeds below this score dropped (class top-1 kept); SoS's value, for a 21-way softmax
+    seed_iou: float = 0.01            # OICR+: class-agnostic NMS over an image's seeds
     fg_thresh: float = 0.6            # SoS: IoU >= 0.6 foreground, 0.5-0.6 ignored, < 0.5 background
     bg_thresh: float = 0.5
     low_thresh: float|None = None     # PCL: zero weight below this IoU (e.g. 0.1)
     first_weight: float = 1.0         # weight of the first refinement loss (PCL/MIST use 3)
     box_reg: bool = False
     obj_prior: float = 0.0            # proposal-rank log-prior on the detection stream (`mil.rank_prior`); 0 = plain WSDDN (benchmark)
-    iters: int = 700                  # ~4 min at the 23 img/s measured on 2 idle cores (accuracy at 700 not measured: see benchmark)
+    iters: int = 700                  # the cpu-tiny runs (`12_wsod_bench`, `results/cpu-tiny`); time per run in the run folder
     batch_size: int = 8
-    lr: float = 1e-3                  # head
-    backbone_lr: float = 1e-4
+    lr: float = 5e-3                  # head (AdamW); the probe's 1e-3 / 1e-4 trunk learnt less at 700 iterations (`12_wsod_bench`)
+    backbone_lr: float = 5e-4         # trained blocks of the trunk (VOC/COCO presets: 1e-3 / 1e-4 with VGG16)
     weight_decay: float = 1e-4
     warmup: int = 30
-    train_props: int = 200            # proposals sampled per image per iteration (all of them at test)
+    train_props: int = 150            # proposals per image per iteration (150 = all of `proposals.max_props`; fewer = a random sample)
     scales: tuple = (1.0,)            # training views: every scale, and its flip if `flip`
     flip: bool = True
     multi_input: bool = False         # True: all views each iteration, losses averaged; False: one random view
@@ -56,6 +58,8 @@ class WSODConfig:
     roi_impl: str = 'auto'            # 'auto' (matmul on CPU, torchvision on CUDA) | 'matmul' | 'torchvision'
     log_every: int = 10
     ckpt_every: int = 100
+    diag_every: int = 100             # seed diagnostics (`seed_stats`) on a probe set every this many iterations; 0 = off
+    diag_images: int = 32             # the first images of the training set (their hidden truth is read for the diagnostic only)
     seed: int = 0
 
 # %% ../nbs/11_wsod.ipynb #bc325b2d
@@ -72,14 +76,16 @@ def _axis_weights(lo: Tensor, hi: Tensor, n_out: int, size: int, sr: int) -> Ten
     W.scatter_add_(3, low[..., None], ((1 - l) * valid)[..., None]).scatter_add_(3, high[..., None], (l * valid)[..., None])
     return W.sum(2)
 
-def roi_align_mm(feat: Tensor, boxes: list[Tensor], out: int = 7, spatial_scale: float = 1 / 16, sr: int = 2) -> Tensor:
-    "Same values as `roi_align(feat, boxes, out, spatial_scale, sr, aligned=True)`, computed with matmuls."
+def roi_align_mm(feat: Tensor, boxes: list[Tensor], out: int = 7, spatial_scale: float = 1 / 16, sr: int = 2,
+                 aligned: bool = True) -> Tensor:
+    "Same values as `roi_align(feat, boxes, out, spatial_scale, sr, aligned)`, computed with matmuls."
     B, C, H, W = feat.shape; res = []
     for b, bx in enumerate(boxes):
-        bx = bx * spatial_scale - 0.5; R = len(bx)
+        bx = bx * spatial_scale - (0.5 if aligned else 0.0); R = len(bx)
+        if not aligned: bx = torch.cat([bx[:, :2], torch.maximum(bx[:, 2:], bx[:, :2] + 1)], 1)   # legacy RoIAlign: boxes at least 1 cell
         wy = _axis_weights(bx[:, 1], bx[:, 3], out, H, sr); wx = _axis_weights(bx[:, 0], bx[:, 2], out, W, sr)
-        t = (wy.reshape(R * out, H) @ feat[b].permute(1, 0, 2).reshape(H, C * W)).view(R, out, C, W)
-        res.append(t.permute(0, 2, 1, 3) @ wx.transpose(1, 2)[:, None])       # [R,C,out,W] @ [R,1,W,out]
+        t = (wy.reshape(R * out, H) @ feat[b].permute(1, 0, 2).reshape(H, C * W)).view(R, out * C, W)
+        res.append((t @ wx.transpose(1, 2)).view(R, out, C, out).permute(0, 2, 1, 3))   # [R,out*C,W] @ [R,W,out]: no big copy
     return torch.cat(res) if res else feat.new_zeros(0, C, out, out)
 
 def roi_features(feat: Tensor, boxes: list[Tensor], out: int, spatial_scale: float, impl: str = 'auto') -> Tensor:
@@ -115,7 +121,8 @@ class WSODNet(nn.Module):
         d = self.backbone.out_channels * cfg.roi_size ** 2
         self.fc = nn.Sequential(nn.Flatten(), nn.Linear(d, cfg.fc_dim), nn.ReLU(inplace=True),
                                 nn.Linear(cfg.fc_dim, cfg.fc_dim), nn.ReLU(inplace=True))
-        self.head = MILHead(cfg.fc_dim, num_classes, cfg.n_refine, cfg.mining, cfg.box_reg, cfg.fg_thresh,
+        mining = functools.partial(mine_oicrplus, min_score=cfg.seed_min_score, iou=cfg.seed_iou) if cfg.mining == 'oicrplus' else cfg.mining
+        self.head = MILHead(cfg.fc_dim, num_classes, cfg.n_refine, mining, cfg.box_reg, cfg.fg_thresh,
                             cfg.bg_thresh, cfg.low_thresh, cfg.first_weight)
 
     def view_feats(self, imgs: list[Tensor], props: list[Tensor], scale: float, flip: bool) -> list[Tensor]:
@@ -164,6 +171,23 @@ def _sample_props(p: Tensor, k: int, g: torch.Generator) -> tuple[Tensor, Tensor
     i = torch.arange(len(p)) if len(p) <= k else torch.randperm(len(p), generator=g)[:k]
     return p[i], i / max(len(p), 1)
 
+@torch.no_grad()
+def seed_stats(model: WSODNet, ds, proposals: list[Tensor], idx, device=None) -> dict:
+    "Per refinement stream `k` over images `idx`: `seeds{k}` per image, `seed_prec{k}` (on a true box of their class), `seeded{k}` (present classes with a seed)."
+    dev = pick_device(device); was = model.training; model.eval(); acc = [[] for _ in range(model.cfg.n_refine)]
+    for i in idx:
+        img, t = ds[i]; g = ds.gt(i); p = proposals[i].to(dev); y = t['labels_img'].to(dev)
+        outs = model([img.to(dev)], [p], views=[(1.0, False)])[0]
+        for k, s in enumerate(model.head.stream_seeds(outs, p, y)): acc[k].append(seed_quality(s, g['boxes'].to(dev), g['labels'].to(dev), y))
+    model.train(was); out = {}
+    for k, qs in enumerate(acc):
+        n = sum(q['n'] for q in qs)
+        out[f'seeds{k}'] = n / max(len(qs), 1)
+        out[f'seed_prec{k}'] = sum(q['precision'] * q['n'] for q in qs if q['n']) / n if n else None
+        cs = [q['classes_seeded'] for q in qs if q['classes_seeded'] is not None]
+        out[f'seeded{k}'] = sum(cs) / len(cs) if cs else None
+    return out
+
 def _ckpt_state(model, opt, sch, it: int, cfg: WSODConfig) -> dict:
     return {'model': model.state_dict(), 'opt': opt.state_dict(), 'sched': sch.state_dict(), 'iter': it}
 
@@ -201,6 +225,8 @@ def train_wsod(cfg: WSODConfig, ds, proposals: list[Tensor], out_dir=None, devic
             log.log(iter=it + 1, loss=loss.item(), **{k: v.item() for k, v in L.items()}, lr=sch.get_last_lr()[1],
                     img_per_s=n_img / max(el, 1e-9), elapsed_s=el)
             bar.set_postfix(loss=f'{loss.item():.3f}', img_s=f'{n_img / max(el, 1e-9):.1f}')
+        if cfg.diag_every and hasattr(ds, 'gt') and cfg.n_refine and ((it + 1) % cfg.diag_every == 0 or it + 1 == cfg.iters):
+            log.log(iter=it + 1, **seed_stats(model, ds, proposals, range(min(cfg.diag_images, len(ds))), dev))
         if out and ((it + 1) % cfg.ckpt_every == 0 or it + 1 == cfg.iters):
             save_checkpoint(last, 'wsod', _ckpt_state(model, opt, sch, it + 1, cfg), **meta)
     if out: save_checkpoint(out / 'wsod_final.pt', 'wsod', {'model': model.state_dict(), 'iter': cfg.iters}, **meta)

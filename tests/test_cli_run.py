@@ -85,3 +85,14 @@ def test_branch_ablation_and_compare(toy_run, tmp_path):
     rows = r.stdout.strip().splitlines()
     assert rows[2].startswith('| loss | 1 | ') and rows[3].startswith('| random | 1 | ')
     assert f"{m['stage3']['AP50']:.3f}" in rows[3]
+
+def test_same_seed_same_numbers(toy_run, tmp_path):
+    "A second run of the same configuration (same thread count) gives the same detections, byte for byte, and the same metrics."
+    out = tmp_path / 'again'
+    sos('run', '--quiet', '--out', out, *TOY, check=0)
+    strip = lambda m: {s: {k: v for k, v in r.items() if k != 'wall_s'} for s, r in m.items()}
+    m0, m1 = (json.loads((d / 'metrics.json').read_text()) for d in (toy_run, out))
+    assert strip(m0) == strip(m1)
+    for step in ('stage1', 'stage2', 'stage3', 'oracle'):
+        assert (toy_run / step / 'dets_test.json').read_bytes() == (out / step / 'dets_test.json').read_bytes(), step
+        assert json.loads((out / step / 'done.json').read_text())['torch_threads'] == 2   # conftest runs with OMP_NUM_THREADS=2
