@@ -87,11 +87,11 @@ PRESETS: dict[str, list[str]] = {
     # fewer plates, no object under 22 px, no proposal under 12 px); every model setting is its dataclass default.
     # Its measured ladder and times are in results/cpu-tiny (README). `cpu-hard` is the benchmark as `DataConfig` defines it.
     'cpu-tiny': ['data.texture=0', 'data.cooccurrence=0', 'data.n_distractors=0', 'data.frame_p=0.1', 'data.min_side=22',
-                 'proposals.min_size=12', 'stage2.iters=300', 'stage2.lr_steps=225', 'stage3.iters=200'],
+                 'proposals.min_size=12'],
     'cpu-hard': [],   # every dataclass default: textures, co-occurring pairs, distractors, plates, objects from 14 px
     'cpu-fast': ['data.n_train=300', 'data.n_test=80', 'stage1.iters=40', 'stage2.iters=40', 'stage3.iters=30'],
     'gpu-small': ['data.n_train=4000', 'data.n_test=600', 'stage1.iters=3000', 'stage1.batch_size=16',
-                  'stage2.iters=3000', 'stage2.batch_size=16', 'stage3.iters=3000'],
+                  'stage2.iters=3000', 'stage2.lr_steps=2250', 'stage2.batch_size=16', 'stage3.iters=3000'],
     # VOC/COCO on a GPU, the SoS reference settings (R50-FPN stage 2 at VOC image sizes; see REFERENCE_FACTS)
     'voc07-r50fpn': ['data.dataset=voc', 'stage1.backbone=vgg16', 'stage1.stride=16', 'stage1.frozen_blocks=7',
                      'stage1.obj_prior=0', 'stage1.upscale=1.0', 'stage1.iters=50000', 'stage1.lr=0.001', 'stage1.backbone_lr=1e-4',

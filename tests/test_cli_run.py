@@ -96,3 +96,15 @@ def test_same_seed_same_numbers(toy_run, tmp_path):
     for step in ('stage1', 'stage2', 'stage3', 'oracle'):
         assert (toy_run / step / 'dets_test.json').read_bytes() == (out / step / 'dets_test.json').read_bytes(), step
         assert json.loads((out / step / 'done.json').read_text())['torch_threads'] == 2   # conftest runs with OMP_NUM_THREADS=2
+
+def test_keep_then_ladder(toy_run, tmp_path):
+    "`keep` copies the small result files (no checkpoints); `compare --ladder` tabulates every stage from them."
+    r = sos('keep', '--out', toy_run, '--to', tmp_path / 'kept', check=0)
+    files = {str(p.relative_to(tmp_path / 'kept')) for p in (tmp_path / 'kept').rglob('*') if p.is_file()}
+    assert {'config.json', 'metrics.json', 'stage1/done.json', 'pgf/quality.json', 'stage1/metrics.jsonl'} <= files
+    assert not any(f.endswith('.pt') for f in files)
+    m = json.loads((toy_run / 'metrics.json').read_text())
+    r = sos('compare', '--ladder', f'toy={tmp_path}/kept', check=0)
+    assert f"| stage 3 (clean/noisy split + mean teacher) | 1 | {m['stage3']['AP50']:.3f} | {m['stage3']['mAP']:.3f} |" in r.stdout
+    assert '- stage3 > stage2:' in r.stdout
+    assert sos('keep', '--out', tmp_path / 'none', '--to', tmp_path / 'x').returncode != 0
