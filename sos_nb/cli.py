@@ -18,7 +18,7 @@ __all__ = ['VERBS', 'build_parser', 'config_from_args', 'cmd_run', 'cmd_step', '
 
 # %% ../nbs/61_cli.ipynb #01fefbc7
 def _cfg_args(p: argparse.ArgumentParser):
-    p.add_argument('--preset', default=None, help='named preset (cpu-tiny, cpu-fast, gpu-small, voc07-r50fpn, coco-r50fpn); default cpu-tiny')
+    p.add_argument('--preset', default=None, help='named preset (cpu-tiny, cpu-hard, cpu-fast, gpu-small, voc07-r50fpn, coco-r50fpn); default cpu-tiny')
     p.add_argument('--set', dest='overrides', action='append', default=[], metavar='KEY=VALUE', help='override a config key, e.g. stage1.iters=300')
     p.add_argument('--dataset', choices=['embedded', 'digits', 'voc', 'coco'], default=None)
     p.add_argument('--root', default=None, help='folder of a VOC or COCO dataset')

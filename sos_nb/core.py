@@ -92,7 +92,7 @@ PRESETS: dict[str, list[str]] = {
     'cpu-fast': ['data.n_train=300', 'data.n_test=80', 'stage1.iters=40', 'stage2.iters=40', 'stage3.iters=30'],
     'gpu-small': ['data.n_train=4000', 'data.n_test=600', 'stage1.iters=3000', 'stage1.batch_size=16',
                   'stage2.iters=3000', 'stage2.lr_steps=2250', 'stage2.batch_size=16', 'stage3.iters=3000'],
-    # VOC/COCO on a GPU, the SoS reference settings (R50-FPN stage 2 at VOC image sizes; see REFERENCE_FACTS)
+    # VOC/COCO on a GPU, the SoS reference settings (R50-FPN stage 2 at VOC image sizes; suilin0432/SoS-WSOD's configs)
     'voc07-r50fpn': ['data.dataset=voc', 'stage1.backbone=vgg16', 'stage1.stride=16', 'stage1.frozen_blocks=7',
                      'stage1.obj_prior=0', 'stage1.upscale=1.0', 'stage1.iters=50000', 'stage1.lr=0.001', 'stage1.backbone_lr=1e-4',
                      'proposals.max_props=2000', 'proposals.method=ss', *STAGE2_GPU['resnet50_fpn'], 'stage2.iters=12000', 'stage2.lr=0.01',

@@ -100,7 +100,7 @@ def build_detector(cfg: FSODConfig, num_classes: int) -> FasterRCNN:
     model.cfg = cfg                      # stage 3 and the pipeline read the sizes from here
     return model
 
-# %% ../nbs/21_fsod.ipynb #6249717a
+# %% ../nbs/21_fsod.ipynb #a618ab85
 class MatmulRoIAlign(MultiScaleRoIAlign):
     "torchvision's `MultiScaleRoIAlign` (same level rule, same values) computed with `roi_align_mm` on CPU."
     def forward(self, x: dict, boxes: list[Tensor], image_shapes: list) -> Tensor:

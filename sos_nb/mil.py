@@ -185,7 +185,7 @@ class MILHead(nn.Module):
         if self.training and labels_img is not None: return self.losses(outs, boxes, labels_img)
         return self.scores(outs)
 
-# %% ../nbs/10_mil.ipynb #51db5afe
+# %% ../nbs/10_mil.ipynb #6f83984a
 def seed_quality(seeds: dict, gt_boxes: Tensor, gt_labels: Tensor, labels_img: Tensor, iou: float = 0.5) -> dict:
     "A diagnostic against the hidden truth: number of seeds, share on a true box of their class (IoU >= `iou`), share of present classes seeded."
     n = len(seeds['boxes']); present = set(_present(labels_img))

@@ -333,7 +333,7 @@ def compare_runs(groups: dict, step: str = 'stage3', keys=('AP50', 'mAP', 'AP75'
         rows.append(f"| {label} | {len(ms)} | " + ' | '.join(cell(np.array([m[k] for m in ms])) for k in keys) + ' |')
     return '\n'.join(rows)
 
-# %% ../nbs/60_pipeline.ipynb #106fe851
+# %% ../nbs/60_pipeline.ipynb #864f5551
 LADDER = {'stage1': 'stage 1 (MIL detector on proposals)', 'stage2': 'stage 2 (Faster R-CNN on PGF pseudo boxes)',
           'stage3': 'stage 3 (clean/noisy split + mean teacher)', 'oracle': 'oracle (same detector, true boxes)'}
 
@@ -358,8 +358,8 @@ def ladder_checks(folders) -> dict:
     return {'stage2 > stage1': up('stage1', 'stage2'), 'stage3 > stage2': up('stage2', 'stage3'),
             'sos_wall_s': [round(steps_s(f, m), 1) for f, m in zip(folders, ms)]}
 
-# %% ../nbs/60_pipeline.ipynb #0dbc69eb
-RESULT_FILES = ('config.json', 'metrics.json', '*/done.json', 'pgf/quality.json', 'stage1/metrics.jsonl', 'stage2/metrics.jsonl',
+# %% ../nbs/60_pipeline.ipynb #ef81e5ff
+RESULT_FILES = ('config.json', 'metrics.json', '*/done.json', 'pgf/quality.json', 'stage1/metrics.jsonl', 'stage1/seeds.jsonl', 'stage2/metrics.jsonl',
                 'stage3/metrics.jsonl', 'oracle/metrics.jsonl')
 
 def keep_results(run, dest) -> list[Path]:

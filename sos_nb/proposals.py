@@ -36,7 +36,7 @@ def proposal_recall(props_list, gt_boxes_list, iou: float = 0.5, ks=(10, 30, 100
     if len(firsts) == 0: return {k: float('nan') for k in ks}
     return {k: (firsts < k).float().mean().item() for k in ks}
 
-# %% ../nbs/05_proposals.ipynb #bbfc019e
+# %% ../nbs/05_proposals.ipynb #4c44b581
 def overlap_stats(props_list, gt_boxes_list, fg: float = 0.6, bg: float = 0.1) -> dict:
     "How a MIL head sees the proposals: positives (IoU >= `fg`) per object, objects with none, share of proposals off every object (IoU < `bg`)."
     pos, n_bg, n_all = [], 0, 0

@@ -204,7 +204,7 @@ def train_wsod(cfg: WSODConfig, ds, proposals: list[Tensor], out_dir=None, devic
     if out and resume and last.exists():
         st = load_checkpoint(last, 'wsod')['state']
         model.load_state_dict(st['model']); opt.load_state_dict(st['opt']); sch.load_state_dict(st['sched']); start = st['iter']
-    log = JsonlLogger(out / 'metrics.jsonl' if out else None)
+    log, diag = JsonlLogger(out / 'metrics.jsonl' if out else None), JsonlLogger(out / 'seeds.jsonl' if out else None)
     meta = dict(cfg=cfg_to_dict(cfg), num_classes=ds.num_classes, classes=list(ds.classes))
     views = view_list(cfg.scales, cfg.flip); model.train()
     bar = tqdm(range(start, cfg.iters), initial=start, total=cfg.iters, disable=not progress, desc='wsod')
@@ -226,7 +226,7 @@ def train_wsod(cfg: WSODConfig, ds, proposals: list[Tensor], out_dir=None, devic
                     img_per_s=n_img / max(el, 1e-9), elapsed_s=el)
             bar.set_postfix(loss=f'{loss.item():.3f}', img_s=f'{n_img / max(el, 1e-9):.1f}')
         if cfg.diag_every and hasattr(ds, 'gt') and cfg.n_refine and ((it + 1) % cfg.diag_every == 0 or it + 1 == cfg.iters):
-            log.log(iter=it + 1, **seed_stats(model, ds, proposals, range(min(cfg.diag_images, len(ds))), dev))
+            diag.log(iter=it + 1, **seed_stats(model, ds, proposals, range(min(cfg.diag_images, len(ds))), dev))
         if out and ((it + 1) % cfg.ckpt_every == 0 or it + 1 == cfg.iters):
             save_checkpoint(last, 'wsod', _ckpt_state(model, opt, sch, it + 1, cfg), **meta)
     if out: save_checkpoint(out / 'wsod_final.pt', 'wsod', {'model': model.state_dict(), 'iter': cfg.iters}, **meta)
