@@ -108,14 +108,12 @@ class MatmulRoIAlign(MultiScaleRoIAlign):
         if feats[0].is_cuda: return super().forward(x, boxes, image_shapes)   # torchvision's kernel is fast there
         if self.scales is None or self.map_levels is None:
             self.scales, self.map_levels = _setup_scales(feats, image_shapes, self.canonical_scale, self.canonical_level)
-        allb = torch.cat(boxes); n = self.output_size[0]
-        img = torch.cat([torch.full((len(b),), i, device=allb.device) for i, b in enumerate(boxes)])
-        lvl = self.map_levels(boxes).to(allb.device) if len(feats) > 1 else torch.zeros(len(allb), dtype=torch.long, device=allb.device)
-        out = feats[0].new_zeros(len(allb), feats[0].shape[1], n, n)
+        n, sizes = self.output_size[0], [len(b) for b in boxes]
+        lvl = self.map_levels(boxes) if len(feats) > 1 else torch.zeros(sum(sizes), dtype=torch.long)
+        out = feats[0].new_zeros(sum(sizes), feats[0].shape[1], n, n)
         for l, (f, s) in enumerate(zip(feats, self.scales)):
-            for i in range(len(boxes)):
-                idx = torch.where((lvl == l) & (img == i))[0]
-                if len(idx): out[idx] = roi_align_mm(f[i:i + 1], [allb[idx]], n, s, self.sampling_ratio, aligned=False)
+            m = (lvl == l).to(out.device)    # boxes are concatenated image by image, as roi_align_mm returns them
+            if m.any(): out[m] = roi_align_mm(f, [b[k] for b, k in zip(boxes, m.split(sizes))], n, s, self.sampling_ratio, aligned=False)
         return out
 
 # %% ../nbs/21_fsod.ipynb #1e79751c

@@ -21,11 +21,11 @@ from .split import SplitConfig, split_losses, make_split, split_quality
 from .teacher import TeacherConfig, train_teacher
 
 # %% auto #0
-__all__ = ['STEPS', 'STEP_FNS', 'STEP_INPUTS', 'LADDER', 'RESULT_FILES', 'PGFConfig', 'SoSConfig', 'sos_config', 'seed_overrides',
-           'load_run_config', 'load_datasets', 'check_class_coverage', 'Run', 'save_tensors', 'load_tensors',
-           'keep_image_classes', 'evaluate_stage', 'step_stage1', 'step_pgf', 'step_stage2', 'step_split',
-           'step_stage3', 'step_oracle', 'Subset', 'reusable_steps', 'branch_run', 'run_step', 'summary_line',
-           'run_sos', 'metrics_table', 'compare_runs', 'ladder_table', 'ladder_checks', 'keep_results']
+__all__ = ['STEPS', 'STEP_FNS', 'STEP_INPUTS', 'METRIC_NAMES', 'LADDER', 'RESULT_FILES', 'PGFConfig', 'SoSConfig', 'sos_config',
+           'seed_overrides', 'load_run_config', 'load_datasets', 'check_class_coverage', 'Run', 'save_tensors',
+           'load_tensors', 'keep_image_classes', 'evaluate_stage', 'step_stage1', 'step_pgf', 'step_stage2',
+           'step_split', 'step_stage3', 'step_oracle', 'Subset', 'reusable_steps', 'branch_run', 'run_step',
+           'summary_line', 'run_sos', 'metrics_table', 'compare_runs', 'ladder_table', 'ladder_checks', 'keep_results']
 
 # %% ../nbs/60_pipeline.ipynb #c5e0a943
 @dataclass
@@ -321,16 +321,21 @@ def metrics_table(metrics: dict) -> str:
             m = metrics[k]; rows.append(f"| {k} | {m['AP50']:.3f} | {m['mAP']:.3f} | {m['AP75']:.3f} | {m['corloc']:.3f} | {m['wall_s']:.0f} |")
     return '\n'.join(rows)
 
+METRIC_NAMES = {'AP50': 'mAP50', 'mAP': 'mAP50:95', 'AP75': 'mAP75', 'corloc': 'CorLoc'}
+
+def _mean_std(v) -> str:
+    "`mean ± std` (sample std) of the values `v`, or the one value alone."
+    v = np.asarray(v, dtype=float)
+    return f"{v.mean():.3f} ± {v.std(ddof=1):.3f}" if len(v) > 1 else f"{v[0]:.3f}"
+
 def compare_runs(groups: dict, step: str = 'stage3', keys=('AP50', 'mAP', 'AP75', 'corloc')) -> str:
     "Markdown table of `step`'s metrics per group of run folders (e.g. the seeds of one variant): mean ± std over the runs that finished it."
-    names = {'AP50': 'mAP50', 'mAP': 'mAP50:95', 'AP75': 'mAP75', 'corloc': 'CorLoc'}
-    rows = [f"| {step} | runs | " + ' | '.join(names.get(k, k) for k in keys) + ' |', '|---|---|' + '---|' * len(keys)]
+    rows = [f"| {step} | runs | " + ' | '.join(METRIC_NAMES.get(k, k) for k in keys) + ' |', '|---|---|' + '---|' * len(keys)]
     for label, folders in groups.items():
         ms = [read_json(Path(f)/'metrics.json').get(step) for f in folders if (Path(f)/'metrics.json').exists()]
         ms = [m for m in ms if m]
         if not ms: rows.append(f"| {label} | 0 | " + ' | '.join('—' for _ in keys) + ' |'); continue
-        cell = lambda v: f"{v.mean():.3f} ± {v.std(ddof=1):.3f}" if len(v) > 1 else f"{v[0]:.3f}"
-        rows.append(f"| {label} | {len(ms)} | " + ' | '.join(cell(np.array([m[k] for m in ms])) for k in keys) + ' |')
+        rows.append(f"| {label} | {len(ms)} | " + ' | '.join(_mean_std([m[k] for m in ms]) for k in keys) + ' |')
     return '\n'.join(rows)
 
 # %% ../nbs/60_pipeline.ipynb #864f5551
@@ -340,12 +345,10 @@ LADDER = {'stage1': 'stage 1 (MIL detector on proposals)', 'stage2': 'stage 2 (F
 def ladder_table(folders, keys=('AP50', 'mAP', 'AP75', 'corloc')) -> str:
     "Markdown table of Table 3's ladder over run folders (e.g. three seeds): mean ± std per stage, and the mean wall seconds."
     ms = [read_json(Path(f)/'metrics.json') for f in folders]
-    names = {'AP50': 'mAP50', 'mAP': 'mAP50:95', 'AP75': 'mAP75', 'corloc': 'CorLoc'}
-    rows = ['| stage | runs | ' + ' | '.join(names.get(k, k) for k in keys) + ' | wall s |', '|---|---|' + '---|' * (len(keys) + 1)]
-    cell = lambda v: f"{v.mean():.3f} ± {v.std(ddof=1):.3f}" if len(v) > 1 else f"{v[0]:.3f}"
+    rows = ['| stage | runs | ' + ' | '.join(METRIC_NAMES.get(k, k) for k in keys) + ' | wall s |', '|---|---|' + '---|' * (len(keys) + 1)]
     for step, label in LADDER.items():
         rs = [m[step] for m in ms if step in m]
-        if rs: rows.append(f"| {label} | {len(rs)} | " + ' | '.join(cell(np.array([r[k] for r in rs])) for k in keys)
+        if rs: rows.append(f"| {label} | {len(rs)} | " + ' | '.join(_mean_std([r[k] for r in rs]) for k in keys)
                            + f" | {np.mean([r['wall_s'] for r in rs]):.0f} |")
     return '\n'.join(rows)
 
