@@ -4,7 +4,6 @@
 
 # %% ../nbs/21_fsod.ipynb #f5baef84
 from __future__ import annotations
-import math, time
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import torch
@@ -15,15 +14,16 @@ from torchvision.models.detection.faster_rcnn import TwoMLPHead, FastRCNNPredict
 from torchvision.ops import MultiScaleRoIAlign, FeaturePyramidNetwork
 from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
 from torchvision.ops.poolers import _setup_scales
-from .core import pick_device, seed_everything, save_checkpoint, load_checkpoint, JsonlLogger
+from .core import pick_device, seed_everything, load_checkpoint, save_checkpoint
+from .loop import batch_indices, train_loop, warmup_step
 from .backbones import build_stages, build_backbone, IMAGENET_MEAN, IMAGENET_STD
 from .boxes import clip_boxes, valid_boxes
 from .data import hflip
 from .wsod import roi_align_mm
 
 # %% auto #0
-__all__ = ['FSODConfig', 'FPNBackbone', 'build_detector', 'MatmulRoIAlign', 'lr_factor', 'batch_indices', 'to_tv_target',
-           'train_fsod', 'predict_fsod', 'load_fsod']
+__all__ = ['FSODConfig', 'FPNBackbone', 'build_detector', 'MatmulRoIAlign', 'to_tv_target', 'train_fsod', 'predict_fsod',
+           'load_fsod']
 
 # %% ../nbs/21_fsod.ipynb #8a5d645b
 @dataclass
@@ -117,17 +117,6 @@ class MatmulRoIAlign(MultiScaleRoIAlign):
         return out
 
 # %% ../nbs/21_fsod.ipynb #1e79751c
-def lr_factor(it: int, cfg: FSODConfig) -> float:
-    "LR multiplier at iteration `it`: linear warm-up from 0.1, then `gamma` per passed step."
-    w = 0.1 + 0.9 * it / cfg.warmup if it < cfg.warmup else 1.0
-    return w * cfg.gamma ** sum(it >= s for s in cfg.lr_steps)
-
-def batch_indices(n: int, it: int, bs: int, seed: int) -> list[int]:
-    "Indices of batch `it`: consecutive slices of a seeded permutation per epoch (resumable)."
-    per = max(n // bs, 1); ep, k = divmod(it, per)
-    perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed * 100_003 + ep))
-    return perm[k * bs:(k + 1) * bs].tolist() if n >= bs else perm.tolist()
-
 def to_tv_target(img: Tensor, t: dict) -> dict:
     "Our target -> torchvision's: valid boxes clipped to the image, labels shifted by one (0 = background)."
     b = clip_boxes(t.get('boxes', torch.zeros(0, 4)), img.shape[-2:]); lab = torch.as_tensor(t.get('labels', torch.zeros(0)), dtype=torch.int64)
@@ -135,53 +124,34 @@ def to_tv_target(img: Tensor, t: dict) -> dict:
     return {'boxes': b[ok], 'labels': lab[ok] + 1}
 
 # %% ../nbs/21_fsod.ipynb #722b24b6
-def _ckpt(model, opt, sched, it: int, cfg: FSODConfig, num_classes: int, path, **extra):
-    save_checkpoint(path, 'fsod', {'model': model.state_dict(), 'optimizer': opt.state_dict(), 'scheduler': sched.state_dict(), 'step': it},
-                    cfg=asdict(cfg), num_classes=num_classes, **extra)
-
-def _progress(total: int, initial: int, show: bool):
-    from tqdm.auto import tqdm
-    return tqdm(total=total, initial=initial, disable=not show, desc='stage 2', mininterval=2)
-
 def train_fsod(cfg: FSODConfig, ds, out_dir=None, device=None, progress: bool = True, resume: bool = True) -> FasterRCNN:
     "Train Faster R-CNN on `ds`'s boxes; in `out_dir`: metrics.jsonl, last.pt (resume), before_decay.pt, final.pt."
     dev = pick_device(device); seed_everything(cfg.seed)
     model = build_detector(cfg, ds.num_classes).to(dev)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda it: lr_factor(it, cfg))
-    out = Path(out_dir) if out_dir else None; start = 0
-    if out and resume and (out/'last.pt').exists():
-        st = load_checkpoint(out/'last.pt', 'fsod')['state']
-        model.load_state_dict(st['model']); opt.load_state_dict(st['optimizer']); sched.load_state_dict(st['scheduler']); start = st['step']
-    log = JsonlLogger(out/'metrics.jsonl' if out else None)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda it: warmup_step(it, cfg.warmup, cfg.lr_steps, cfg.gamma))
+    out = Path(out_dir) if out_dir else None
+    meta = dict(cfg=asdict(cfg), num_classes=ds.num_classes)
     first_step = min([s for s in cfg.lr_steps if 0 < s <= cfg.iters], default=cfg.iters)
+    def step(it: int):
+        imgs, tgts = [], []
+        for i in batch_indices(len(ds), it, cfg.batch_size, cfg.seed):
+            img, t = ds[i]
+            if torch.rand(1).item() < cfg.flip_p: img, t = hflip(img, t)
+            imgs.append(img.to(dev)); tgts.append({k: v.to(dev) for k, v in to_tv_target(img, t).items()})
+        losses = model(imgs, tgts)
+        return sum(losses.values()), losses, len(imgs)
+    def on_iter(i: int):
+        if out and i == first_step:
+            save_checkpoint(out/'before_decay.pt', 'fsod', {'model': model.state_dict(), 'iter': i}, **meta, before_decay=True)
     model.train(); model.transform.min_size = tuple(cfg.train_sizes)
-    bar, t0, seen = _progress(cfg.iters, start, progress), time.time(), 0
     try:
-        for it in range(start, cfg.iters):
-            torch.manual_seed(cfg.seed * 1_000_003 + it)                  # same draws (flip, size) after a resume
-            imgs, tgts = [], []
-            for i in batch_indices(len(ds), it, cfg.batch_size, cfg.seed):
-                img, t = ds[i]
-                if torch.rand(1).item() < cfg.flip_p: img, t = hflip(img, t)
-                imgs.append(img.to(dev)); tgts.append({k: v.to(dev) for k, v in to_tv_target(img, t).items()})
-            losses = model(imgs, tgts)
-            loss = sum(losses.values())
-            if not torch.isfinite(loss): raise FloatingPointError(f"stage 2: loss is {loss.item()} at iteration {it}: lower lr or raise warmup")
-            opt.zero_grad(set_to_none=True); loss.backward()
-            gnorm = nn.utils.clip_grad_norm_(params, cfg.clip)
-            opt.step(); sched.step(); seen += len(imgs); bar.update(1)
-            if (it + 1) % cfg.log_every == 0 or it + 1 == cfg.iters:
-                row = log.log(step=it + 1, lr=opt.param_groups[0]['lr'], loss=loss.item(), grad_norm=gnorm.item(),
-                              img_s=seen / (time.time() - t0), **{k: v.item() for k, v in losses.items()})
-                bar.set_postfix(loss=f"{row['loss']:.3f}", img_s=f"{row['img_s']:.1f}")
-            if out and it + 1 == first_step: _ckpt(model, opt, sched, it + 1, cfg, ds.num_classes, out/'before_decay.pt', before_decay=True)
-            if out and ((it + 1) % cfg.ckpt_every == 0 or it + 1 == cfg.iters): _ckpt(model, opt, sched, it + 1, cfg, ds.num_classes, out/'last.pt')
-        if out and (start < cfg.iters or not (out/'final.pt').exists()):
-            _ckpt(model, opt, sched, cfg.iters, cfg, ds.num_classes, out/'final.pt', train_s=time.time() - t0, img_s=seen / max(time.time() - t0, 1e-9))
+        train_loop(step, cfg, opt, {'model': model, 'optimizer': opt, 'scheduler': sched}, out, kind='fsod', sched=sched,
+                   params=params, final=lambda: ('fsod', {'model': model.state_dict()}, meta), on_iter=on_iter,
+                   progress=progress, resume=resume, desc='stage 2')
     finally:
-        bar.close(); model.transform.min_size = (cfg.size,)
+        model.transform.min_size = (cfg.size,)
     return model.eval()
 
 # %% ../nbs/21_fsod.ipynb #c99ac562

@@ -57,8 +57,7 @@ def fig_losses(run: Run, stages):
     for ax, s in zip(axs[0], stages):
         p = run.out/s/'metrics.jsonl'
         rows = read_jsonl(p) if p.exists() else []
-        x = 'iter' if rows and 'iter' in rows[0] else 'step'
-        plot_curves(rows, keys=[k for k in ('loss',) if rows and k in rows[0]] or None, ax=ax, x=x, title=s)
+        plot_curves(rows, keys=[k for k in ('loss',) if rows and k in rows[0]] or None, ax=ax, title=s)
     return fig
 
 def fig_pseudo_quality(run: Run):
@@ -130,7 +129,7 @@ def bench(out, cfg: SoSConfig, n_images: int = 50) -> dict:
     for s in ('stage1', 'stage3'):
         if not run.is_done(s): raise RuntimeError(f"{out}: bench needs a finished run ({s} is not done); run `sos-nb run --out {out}` first")
     ds = Subset(run.test, range(min(n_images, len(run.test)))); r = {'device': str(dev), 'n_images': len(ds), 'torch_threads': torch.get_num_threads()}
-    w = load_wsod(out/'stage1'/'wsod_final.pt', dev); f = load_fsod(out/'stage3'/'final.pt', dev)
+    w = load_wsod(out/'stage1'/'final.pt', dev); f = load_fsod(out/'stage3'/'final.pt', dev)
     t = time.perf_counter(); props = compute_proposals(ds, cfg.proposals, cache=None, progress=False); t_prop = time.perf_counter() - t
     t_w = _timeit(lambda: predict_wsod(w, ds, props, device=dev)); t_f = _timeit(lambda: predict_fsod(f, ds, device=dev))
     r['stage1_s_per_img'] = (t_prop + t_w) / len(ds); r['stage1_proposals_s_per_img'] = t_prop / len(ds)
@@ -142,8 +141,8 @@ def bench(out, cfg: SoSConfig, n_images: int = 50) -> dict:
     r.update(eval_s=t_ours, eval_pycocotools_s=t_pc, eval_speedup=t_pc / t_ours)
     for s in ('stage1', 'stage2', 'stage3', 'oracle'):
         p = out/s/'metrics.jsonl'
-        rows = [x for x in read_jsonl(p) if 'img_per_s' in x or 'img_s' in x] if p.exists() else []
-        if rows: r[f'{s}_train_img_per_s'] = rows[-1].get('img_per_s', rows[-1].get('img_s'))
+        rows = [x for x in read_jsonl(p) if 'img_per_s' in x] if p.exists() else []
+        if rows: r[f'{s}_train_img_per_s'] = rows[-1]['img_per_s']
         if run.is_done(s): r[f'{s}_peak_rss_mb'] = run.done_info(s).get('peak_rss_mb')
     r['bench_peak_rss_mb'] = _peak_mb()
     if dev.type == 'cuda': r['cuda_peak_mb'] = torch.cuda.max_memory_allocated() / 2**20

@@ -4,7 +4,7 @@
 
 # %% ../nbs/31_teacher.ipynb #3ab21749
 from __future__ import annotations
-import copy, time
+import copy
 from dataclasses import dataclass, asdict
 from collections import OrderedDict
 from pathlib import Path
@@ -12,9 +12,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 from torchvision.models.detection.roi_heads import fastrcnn_loss
-from .core import pick_device, save_checkpoint, load_checkpoint, JsonlLogger
+from .core import pick_device
+from .loop import batch_indices, train_loop
 from .data import WeakAug, StrongAug
-from .fsod import FSODConfig, batch_indices, to_tv_target
+from .fsod import FSODConfig, to_tv_target
 
 # %% auto #0
 __all__ = ['TeacherConfig', 'ema_update', 'filter_pseudo', 'focal_ce', 'detector_losses', 'teacher_pseudo', 'stage3_losses',
@@ -115,56 +116,35 @@ def stage3_losses(student, teacher, cfg: TeacherConfig, lab: tuple, unl: tuple, 
         total = total + cfg.lambda_u * (uns['loss_objectness'] + uns['loss_classifier'])   # regression terms x 0 (Eq. 5)
     return total, out, pseudo
 
-# %% ../nbs/31_teacher.ipynb #aa54de1b
-def _ckpt_teacher(path, student, teacher, opt, it: int, cfg: TeacherConfig):
-    save_checkpoint(path, 'teacher', {'student': student.state_dict(), 'teacher': teacher.state_dict(),
-                                      'optimizer': opt.state_dict(), 'step': it}, cfg=asdict(cfg))
-
-def _save_final(path, teacher, fcfg: FSODConfig, num_classes: int, cfg: TeacherConfig, **extra):
-    save_checkpoint(path, 'fsod', {'model': teacher.state_dict(), 'step': cfg.iters}, cfg=asdict(fcfg), num_classes=num_classes,
-                    stage3=asdict(cfg), **extra)
-
 # %% ../nbs/31_teacher.ipynb #02757587
 def train_teacher(cfg: TeacherConfig, model_init, labeled_ds, unlabeled_ds, out_dir=None, device=None,
                   progress: bool = True, resume: bool = True):
     "Mean-teacher stage 3 from W_full `model_init` on clean `labeled_ds` + noisy `unlabeled_ds`; returns the teacher (W_final)."
-    from tqdm.auto import tqdm
-    dev = pick_device(device); fcfg = getattr(model_init, 'cfg', None) or FSODConfig()
+    fcfg = getattr(model_init, 'cfg', None)
+    if not isinstance(fcfg, FSODConfig):
+        raise ValueError("train_teacher: model_init carries no FSODConfig in `.cfg`; build it with fsod.build_detector or load it with fsod.load_fsod")
+    dev = pick_device(device)
     student = copy.deepcopy(model_init).to(dev).train(); teacher = copy.deepcopy(model_init).to(dev).eval()
     for p in teacher.parameters(): p.requires_grad_(False)
     params = [p for p in student.parameters() if p.requires_grad]
     opt = torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
-    out = Path(out_dir) if out_dir else None; start = 0
-    if out and resume and (out/'last.pt').exists():
-        st = load_checkpoint(out/'last.pt', 'teacher')['state']
-        student.load_state_dict(st['student']); teacher.load_state_dict(st['teacher']); opt.load_state_dict(st['optimizer']); start = st['step']
-    log = JsonlLogger(out/'metrics.jsonl' if out else None)
     weak, strong = WeakAug(scales=(1.0,), flip_p=cfg.flip_p), StrongAug()
-    sizes = student.transform.min_size; student.transform.min_size = tuple(cfg.train_sizes)
     n_l, n_u = len(labeled_ds), len(unlabeled_ds)
-    bar, t0, seen = tqdm(total=cfg.iters, initial=start, disable=not progress, desc='stage 3', mininterval=2), time.time(), 0
+    def step(it: int):
+        il = batch_indices(n_l, it, cfg.batch_labeled, cfg.seed) if n_l and cfg.batch_labeled else []
+        iu = batch_indices(n_u, it, cfg.batch_unlabeled, cfg.seed + 1) if n_u and cfg.batch_unlabeled else []
+        lab = _views(labeled_ds, il, weak, strong, cfg.strong_labeled_p)
+        unl = _views(unlabeled_ds, iu, weak, strong, 1.0)
+        loss, parts, pseudo = stage3_losses(student, teacher, cfg, lab, unl, dev)
+        parts['pseudo_per_img'] = sum(len(p['labels']) for p in pseudo) / max(len(pseudo), 1)
+        return loss, parts, len(il) + len(iu)
+    final = lambda: ('fsod', {'model': teacher.state_dict()}, dict(cfg=asdict(fcfg), num_classes=labeled_ds.num_classes, stage3=asdict(cfg)))
+    sizes = student.transform.min_size; student.transform.min_size = tuple(cfg.train_sizes)
     try:
-        for it in range(start, cfg.iters):
-            torch.manual_seed(cfg.seed * 1_000_003 + it)
-            il = batch_indices(n_l, it, cfg.batch_labeled, cfg.seed) if n_l and cfg.batch_labeled else []
-            iu = batch_indices(n_u, it, cfg.batch_unlabeled, cfg.seed + 1) if n_u and cfg.batch_unlabeled else []
-            lab = _views(labeled_ds, il, weak, strong, cfg.strong_labeled_p)
-            unl = _views(unlabeled_ds, iu, weak, strong, 1.0)
-            loss, parts, pseudo = stage3_losses(student, teacher, cfg, lab, unl, dev)
-            if not torch.isfinite(loss): raise FloatingPointError(f"stage 3: loss is {loss.item()} at iteration {it}: lower lr")
-            opt.zero_grad(set_to_none=True); loss.backward()
-            gn = nn.utils.clip_grad_norm_(params, cfg.clip); opt.step()
-            ema_update(teacher, student, cfg.ema_decay)
-            seen += len(il) + len(iu); bar.update(1)
-            if (it + 1) % cfg.log_every == 0 or it + 1 == cfg.iters:
-                row = log.log(step=it + 1, loss=loss.item(), grad_norm=gn.item(), img_s=seen / (time.time() - t0),
-                              pseudo_per_img=sum(len(p['labels']) for p in pseudo) / max(len(pseudo), 1),
-                              **{k: v.item() for k, v in parts.items()})
-                bar.set_postfix(loss=f"{row['loss']:.3f}", img_s=f"{row['img_s']:.1f}")
-            if out and ((it + 1) % cfg.ckpt_every == 0 or it + 1 == cfg.iters): _ckpt_teacher(out/'last.pt', student, teacher, opt, it + 1, cfg)
-        if out and (start < cfg.iters or not (out/'final.pt').exists()):
-            _save_final(out/'final.pt', teacher, fcfg, labeled_ds.num_classes, cfg, train_s=time.time() - t0)
+        train_loop(step, cfg, opt, {'student': student, 'teacher': teacher, 'optimizer': opt}, out_dir, kind='teacher',
+                   params=params, after_step=lambda: ema_update(teacher, student, cfg.ema_decay), final=final,
+                   progress=progress, resume=resume, desc='stage 3')
     finally:
-        bar.close(); student.transform.min_size = sizes
+        student.transform.min_size = sizes
     teacher.cfg = fcfg
     return teacher.eval()

@@ -93,7 +93,7 @@ def show_heatmap(img, heat, ax=None, alpha: float = 0.5, cmap: str = 'jet', titl
     return ax
 
 # %% ../nbs/04_viz.ipynb #09ddb8ee
-def plot_curves(rows: list[dict], keys=None, ax=None, x: str = 'step', logy: bool = False, title: str|None = None):
+def plot_curves(rows: list[dict], keys=None, ax=None, x: str = 'iter', logy: bool = False, title: str|None = None):
     "Plot `keys` (default: every numeric key but `x`) of JSON-lines rows against `x` (or the row index)."
     if keys is None:
         keys = list(dict.fromkeys(k for r in rows for k, v in r.items() if k != x and isinstance(v, (int, float)) and not isinstance(v, bool)))

@@ -4,14 +4,15 @@
 
 # %% ../nbs/11_wsod.ipynb #3516075e
 from __future__ import annotations
-import functools, math, time
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from torchvision.ops import roi_align, batched_nms
-from .core import (pick_device, seed_everything, save_checkpoint, load_checkpoint, JsonlLogger, cfg_to_dict)
+from .core import pick_device, seed_everything, load_checkpoint, JsonlLogger, cfg_to_dict
+from .loop import batch_indices, iter_seed, train_loop, warmup_cosine
 from .boxes import flip_boxes, nms_per_class
 from .backbones import build_backbone, imagenet_normalize
 from .mil import MILHead, rank_prior, mine_oicrplus, seed_quality
@@ -151,21 +152,9 @@ def make_optimizer(model: WSODNet, cfg: WSODConfig) -> tuple[torch.optim.Optimiz
     bb = [p for p in model.backbone.parameters() if p.requires_grad]
     rest = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith('backbone.')]
     opt = torch.optim.AdamW([{'params': bb, 'lr': cfg.backbone_lr}, {'params': rest, 'lr': cfg.lr}], weight_decay=cfg.weight_decay)
-    def f(it: int) -> float:
-        if it < cfg.warmup: return (it + 1) / cfg.warmup
-        return 0.5 * (1 + math.cos(math.pi * min(1.0, (it - cfg.warmup) / max(1, cfg.iters - cfg.warmup))))
-    return opt, torch.optim.lr_scheduler.LambdaLR(opt, f)
+    return opt, torch.optim.lr_scheduler.LambdaLR(opt, lambda it: warmup_cosine(it, cfg.warmup, cfg.iters))
 
 # %% ../nbs/11_wsod.ipynb #aa8af263
-def _batch_indices(n: int, it: int, bs: int, seed: int) -> list[int]:
-    "Images of iteration `it`: consecutive slices of seeded per-epoch permutations."
-    out, pos = [], it * bs
-    while len(out) < bs:
-        ep, off = divmod(pos, n)
-        perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed * 100003 + ep))
-        take = perm[off:off + bs - len(out)].tolist(); out += take; pos += len(take)
-    return out
-
 def _sample_props(p: Tensor, k: int, g: torch.Generator) -> tuple[Tensor, Tensor]:
     "At most `k` proposals drawn without replacement, and their fractional ranks in the generator's order."
     i = torch.arange(len(p)) if len(p) <= k else torch.randperm(len(p), generator=g)[:k]
@@ -188,48 +177,32 @@ def seed_stats(model: WSODNet, ds, proposals: list[Tensor], idx, device=None) ->
         out[f'seeded{k}'] = sum(cs) / len(cs) if cs else None
     return out
 
-def _ckpt_state(model, opt, sch, it: int, cfg: WSODConfig) -> dict:
-    return {'model': model.state_dict(), 'opt': opt.state_dict(), 'sched': sch.state_dict(), 'iter': it}
-
 # %% ../nbs/11_wsod.ipynb #74791eea
 def train_wsod(cfg: WSODConfig, ds, proposals: list[Tensor], out_dir=None, device=None, progress: bool = True,
                resume: bool = True) -> WSODNet:
-    "Train stage 1 on a weakly labelled `ds` with per-image `proposals`; checkpoints/metrics in `out_dir`."
-    from tqdm.auto import tqdm
+    "Train stage 1 on a weakly labelled `ds` with per-image `proposals`; in `out_dir`: metrics.jsonl, seeds.jsonl, last.pt, final.pt."
     if len(proposals) != len(ds): raise ValueError(f"train_wsod: {len(proposals)} proposal sets for {len(ds)} images")
     dev = pick_device(device); seed_everything(cfg.seed)
     model = WSODNet(cfg, ds.num_classes).to(dev); opt, sch = make_optimizer(model, cfg)
-    out = Path(out_dir) if out_dir else None; start = 0
-    last = out / 'wsod_last.pt' if out else None
-    if out and resume and last.exists():
-        st = load_checkpoint(last, 'wsod')['state']
-        model.load_state_dict(st['model']); opt.load_state_dict(st['opt']); sch.load_state_dict(st['sched']); start = st['iter']
-    log, diag = JsonlLogger(out / 'metrics.jsonl' if out else None), JsonlLogger(out / 'seeds.jsonl' if out else None)
-    meta = dict(cfg=cfg_to_dict(cfg), num_classes=ds.num_classes, classes=list(ds.classes))
+    out = Path(out_dir) if out_dir else None
+    diag = JsonlLogger(out / 'seeds.jsonl' if out else None)
     views = view_list(cfg.scales, cfg.flip); model.train()
-    bar = tqdm(range(start, cfg.iters), initial=start, total=cfg.iters, disable=not progress, desc='wsod')
-    t0, n_img = time.time(), 0
-    for it in bar:
-        g = torch.Generator().manual_seed(cfg.seed * 1000003 + it)
-        idx = _batch_indices(len(ds), it, cfg.batch_size, cfg.seed)
+    def step(it: int):
+        g = torch.Generator().manual_seed(iter_seed(cfg.seed, it))
+        idx = batch_indices(len(ds), it, cfg.batch_size, cfg.seed)
         items = [ds[i] for i in idx]
         imgs = [im.to(dev) for im, _ in items]; ys = [t['labels_img'].to(dev) for _, t in items]
         props, ranks = zip(*[[t.to(dev) for t in _sample_props(proposals[i], cfg.train_props, g)] for i in idx])
         vs = views if cfg.multi_input else [views[int(torch.randint(len(views), (1,), generator=g))]]
-        L = model(imgs, list(props), ys, views=vs, ranks=list(ranks)); loss = sum(L.values())
-        if not torch.isfinite(loss): raise FloatingPointError(f"train_wsod: loss is {loss.item()} at iteration {it}")
-        opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sch.step()
-        n_img += len(idx)
-        if (it + 1) % cfg.log_every == 0 or it + 1 == cfg.iters:
-            el = time.time() - t0
-            log.log(iter=it + 1, loss=loss.item(), **{k: v.item() for k, v in L.items()}, lr=sch.get_last_lr()[1],
-                    img_per_s=n_img / max(el, 1e-9), elapsed_s=el)
-            bar.set_postfix(loss=f'{loss.item():.3f}', img_s=f'{n_img / max(el, 1e-9):.1f}')
-        if cfg.diag_every and hasattr(ds, 'gt') and cfg.n_refine and ((it + 1) % cfg.diag_every == 0 or it + 1 == cfg.iters):
-            diag.log(iter=it + 1, **seed_stats(model, ds, proposals, range(min(cfg.diag_images, len(ds))), dev))
-        if out and ((it + 1) % cfg.ckpt_every == 0 or it + 1 == cfg.iters):
-            save_checkpoint(last, 'wsod', _ckpt_state(model, opt, sch, it + 1, cfg), **meta)
-    if out: save_checkpoint(out / 'wsod_final.pt', 'wsod', {'model': model.state_dict(), 'iter': cfg.iters}, **meta)
+        L = model(imgs, list(props), ys, views=vs, ranks=list(ranks))
+        return sum(L.values()), L, len(idx)
+    def on_iter(i: int):
+        if cfg.diag_every and hasattr(ds, 'gt') and cfg.n_refine and (i % cfg.diag_every == 0 or i == cfg.iters):
+            diag.log(iter=i, **seed_stats(model, ds, proposals, range(min(cfg.diag_images, len(ds))), dev))
+    meta = dict(cfg=cfg_to_dict(cfg), num_classes=ds.num_classes, classes=list(ds.classes))
+    train_loop(step, cfg, opt, {'model': model, 'optimizer': opt, 'scheduler': sch}, out, kind='wsod', sched=sch,
+               final=lambda: ('wsod', {'model': model.state_dict()}, meta), on_iter=on_iter, progress=progress,
+               resume=resume, desc='stage 1')
     return model.eval()
 
 # %% ../nbs/11_wsod.ipynb #11338514

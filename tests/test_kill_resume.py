@@ -7,7 +7,7 @@ def test_kill9_then_resume(tmp_path):
     kv = [a if not a.startswith('stage1.iters=') else 'stage1.iters=40' for a in TOY_KV] + ['stage1.ckpt_every=5', 'stage1.log_every=5']
     args = [x for a in kv for x in ('--set', a)]
     p = subprocess.Popen([SOS, 'run', '--quiet', '--out', str(out), *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    ck = out / 'stage1' / 'wsod_last.pt'
+    ck = out / 'stage1' / 'last.pt'
     t0 = time.time()
     while not ck.exists() and time.time() - t0 < 300 and p.poll() is None: time.sleep(0.2)
     assert ck.exists(), 'no stage-1 checkpoint appeared'
