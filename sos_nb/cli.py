@@ -4,17 +4,16 @@
 
 # %% ../nbs/61_cli.ipynb #4d7201d1
 from __future__ import annotations
-import argparse, json, sys, time
+import argparse, json, sys
 from pathlib import Path
-import torch
-from .core import read_json, load_checkpoint, atomic_write_json, atomic_write_bytes, pick_device, cfg_to_dict, apply_overrides
+from .core import apply_overrides
+from .predict import evaluate_checkpoint, predict_folder
 from .pipeline import (sos_config, seed_overrides, SoSConfig, STEPS, Run, run_sos, run_step, summary_line, metrics_table, compare_runs,
                              load_datasets, load_run_config, ladder_table, ladder_checks, keep_results)
 
 # %% auto #0
-__all__ = ['VERBS', 'build_parser', 'config_from_args', 'cmd_run', 'cmd_step', 'load_detector', 'class_names', 'detect',
-           'cmd_eval', 'ImageFolder', 'cmd_predict', 'cmd_data', 'cmd_evaluate', 'cmd_bench', 'cmd_compare', 'cmd_keep',
-           'main']
+__all__ = ['VERBS', 'build_parser', 'config_from_args', 'cmd_run', 'cmd_step', 'cmd_eval', 'cmd_predict', 'cmd_data',
+           'cmd_evaluate', 'cmd_bench', 'cmd_compare', 'cmd_keep', 'main']
 
 # %% ../nbs/61_cli.ipynb #01fefbc7
 def _cfg_args(p: argparse.ArgumentParser):
@@ -91,76 +90,19 @@ def cmd_step(a) -> int:
     print(summary_line(a.verb, info))
     return 0
 
-def load_detector(path, device=None):
-    "A trained detector from a `wsod` (stage 1) or `fsod` (stages 2-3, oracle) checkpoint."
-    kind = load_checkpoint(path)['kind']
-    if kind == 'wsod':
-        from sos_nb.wsod import load_wsod
-        return kind, load_wsod(path, device)
-    if kind == 'fsod':
-        from sos_nb.fsod import load_fsod
-        return kind, load_fsod(path, device)
-    raise ValueError(f"{path}: a {kind!r} checkpoint is not a detector (expected a stage-1 'wsod' or a stage-2/3 'fsod' checkpoint)")
-
-def class_names(ckpt, kind: str, model) -> list[str]:
-    "Class names saved with a checkpoint, else `'0'..'C-1'` from the model's classifier size."
-    meta = load_checkpoint(ckpt)['meta']
-    if meta.get('classes'): return list(meta['classes'])
-    n = meta.get('num_classes') or (model.num_classes if kind == 'wsod' else model.roi_heads.box_predictor.cls_score.out_features - 1)
-    return [str(i) for i in range(n)]
-
-def detect(kind: str, model, ds, cfg: SoSConfig, device=None, progress=False) -> list[dict]:
-    "Detections of `model` on every image of `ds` (stage-1 models get fresh proposals first)."
-    if kind == 'wsod':
-        from sos_nb.wsod import predict_wsod
-        from sos_nb.proposals import compute_proposals
-        props = compute_proposals(ds, cfg.proposals, cache=None, progress=progress)
-        return [p['dets'] for p in predict_wsod(model, ds, props, device=device)]
-    from sos_nb.fsod import predict_fsod
-    return predict_fsod(model, ds, device=device)
-
 def cmd_eval(a) -> int:
-    from sos_nb.evaluate import evaluate_dets, per_class_table
-    cfg = config_from_args(a); kind, model = load_detector(a.ckpt, cfg.device)
-    test = load_datasets(cfg.data)[1]
-    if getattr(model, 'num_classes', test.num_classes) != test.num_classes:
-        raise ValueError(f"{a.ckpt}: the model has {model.num_classes} classes but the test set has {test.num_classes}")
-    r = evaluate_dets(detect(kind, model, test, cfg, cfg.device), test)
+    from sos_nb.evaluate import per_class_table
+    cfg = config_from_args(a)
+    r = evaluate_checkpoint(a.ckpt, load_datasets(cfg.data)[1], cfg.proposals, cfg.device)
     if a.json: print(json.dumps({k: r[k] for k in ('mAP', 'AP50', 'AP75', 'voc07_AP50', 'corloc', 'per_class')}))
     else: print(per_class_table(r))
     return 0
 
 # %% ../nbs/61_cli.ipynb #d41b94f6
-class ImageFolder:
-    "The images of a folder (png/jpg/jpeg/bmp), sorted, as a dataset without labels."
-    EXTS = ('.png', '.jpg', '.jpeg', '.bmp')
-    def __init__(self, folder, classes):
-        from sos_nb.formats import load_image
-        self.folder = Path(folder); self._load = load_image; self.classes = list(classes)
-        if not self.folder.is_dir(): raise FileNotFoundError(f"{self.folder}: no such folder")
-        self.files = sorted(p for p in self.folder.iterdir() if p.suffix.lower() in self.EXTS)
-        if not self.files: raise ValueError(f"{self.folder}: no images (looked for {', '.join(self.EXTS)})")
-    @property
-    def num_classes(self): return len(self.classes)
-    def __len__(self): return len(self.files)
-    def __getitem__(self, i):
-        return self._load(self.files[i]), {'image_id': i, 'labels_img': torch.zeros(self.num_classes)}
-
 def cmd_predict(a) -> int:
-    from sos_nb.viz import show_dets
-    import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
-    cfg = config_from_args(a); kind, model = load_detector(a.ckpt, cfg.device)
-    ds = ImageFolder(a.images, class_names(a.ckpt, kind, model)); classes = ds.classes
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
-    dets = detect(kind, model, ds, cfg, cfg.device); res = []
-    for i, (f, d) in enumerate(zip(ds.files, dets)):
-        for b, s, l in zip(d['boxes'].tolist(), d['scores'].tolist(), d['labels'].tolist()):
-            res.append({'file_name': f.name, 'image_id': i, 'category_id': l + 1, 'category': classes[l],
-                        'bbox': [b[0], b[1], b[2] - b[0], b[3] - b[1]], 'score': s})
-        ax = show_dets(ds[i][0], d, classes=classes, score_thresh=a.score_thresh, title=f.name)
-        ax.figure.savefig(out/f'{f.stem}_dets.png', dpi=80, bbox_inches='tight'); plt.close(ax.figure)
-    atomic_write_json(out/'predictions.json', res, indent=None)
-    print(f'{len(res)} detections on {len(ds)} images -> {out}/predictions.json and {len(ds)} PNGs')
+    cfg = config_from_args(a)
+    s = predict_folder(a.ckpt, a.images, a.out, cfg.proposals, cfg.device, a.score_thresh)
+    print(f"{s['detections']} detections on {s['images']} images -> {s['json']} and {s['images']} PNGs")
     return 0
 
 # %% ../nbs/61_cli.ipynb #afae96aa

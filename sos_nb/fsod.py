@@ -132,7 +132,7 @@ def train_fsod(cfg: FSODConfig, ds, out_dir=None, device=None, progress: bool = 
     opt = torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda it: warmup_step(it, cfg.warmup, cfg.lr_steps, cfg.gamma))
     out = Path(out_dir) if out_dir else None
-    meta = dict(cfg=asdict(cfg), num_classes=ds.num_classes)
+    meta = dict(cfg=asdict(cfg), num_classes=ds.num_classes, classes=list(getattr(ds, 'classes', [])))
     first_step = min([s for s in cfg.lr_steps if 0 < s <= cfg.iters], default=cfg.iters)
     def step(it: int):
         imgs, tgts = [], []

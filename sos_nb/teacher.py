@@ -138,7 +138,8 @@ def train_teacher(cfg: TeacherConfig, model_init, labeled_ds, unlabeled_ds, out_
         loss, parts, pseudo = stage3_losses(student, teacher, cfg, lab, unl, dev)
         parts['pseudo_per_img'] = sum(len(p['labels']) for p in pseudo) / max(len(pseudo), 1)
         return loss, parts, len(il) + len(iu)
-    final = lambda: ('fsod', {'model': teacher.state_dict()}, dict(cfg=asdict(fcfg), num_classes=labeled_ds.num_classes, stage3=asdict(cfg)))
+    final = lambda: ('fsod', {'model': teacher.state_dict()}, dict(cfg=asdict(fcfg), num_classes=labeled_ds.num_classes,
+                                                                 classes=list(getattr(labeled_ds, 'classes', [])), stage3=asdict(cfg)))
     sizes = student.transform.min_size; student.transform.min_size = tuple(cfg.train_sizes)
     try:
         train_loop(step, cfg, opt, {'student': student, 'teacher': teacher, 'optimizer': opt}, out_dir, kind='teacher',
