@@ -11,9 +11,9 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['STAGE2_GPU', 'PRESETS', 'set_key', 'apply_overrides', 'apply_preset', 'cfg_to_dict', 'pick_device', 'seed_everything',
-           'atomic_write_bytes', 'atomic_write_json', 'read_json', 'save_checkpoint', 'load_checkpoint', 'JsonlLogger',
-           'read_jsonl', 'pretrained_path', 'pretrained_state']
+__all__ = ['set_key', 'apply_overrides', 'apply_preset', 'cfg_to_dict', 'pick_device', 'seed_everything', 'atomic_write_bytes',
+           'atomic_write_json', 'read_json', 'save_checkpoint', 'load_checkpoint', 'JsonlLogger', 'read_jsonl',
+           'pretrained_path', 'pretrained_state']
 
 # %% ../nbs/00_core.ipynb #22b522ea
 def _coerce(value: str, typ, current):
@@ -72,41 +72,10 @@ def _split_kv(s: str):
     return k.strip(), v.strip()
 
 # %% ../nbs/00_core.ipynb #327fcf78
-STAGE2_GPU: dict[str, list[str]] = {  # stage-2 detector settings for VOC/COCO-sized images (the paper's R50-FPN; VGG16 without FPN)
-    'resnet50_fpn': ['stage2.backbone=resnet50_fpn', 'stage2.fpn_channels=256', 'stage2.head_dim=1024', 'stage2.size=800',
-                     'stage2.train_sizes=480,576,688,800,864,960,1024,1216', 'stage2.max_size=1333', 'stage2.frozen_blocks=4',
-                     'stage2.anchor_sizes=32,64,128,256', 'stage2.roi_canonical=224', 'stage2.rpn_pre_nms=2000',
-                     'stage2.rpn_post_nms=1000', 'stage2.rpn_batch=256', 'stage2.roi_batch=512', 'stage2.batch_size=16'],
-    'vgg16': ['stage2.backbone=vgg16', 'stage2.head_dim=1024', 'stage2.size=600', 'stage2.train_sizes=480,576,688,864,1000',
-              'stage2.max_size=1000', 'stage2.frozen_blocks=10', 'stage2.anchor_sizes=64,128,256,512',
-              'stage2.rpn_pre_nms=6000', 'stage2.rpn_post_nms=600', 'stage2.rpn_batch=256', 'stage2.roi_batch=512'],
-}
-
-PRESETS: dict[str, list[str]] = {
-    # The default, for 2 CPU cores: a milder embedded benchmark (flat background, no co-occurring pairs, no distractors,
-    # fewer plates, no object under 22 px, no proposal under 12 px); every model setting is its dataclass default.
-    # Its measured ladder and times are in results/cpu-tiny (README). `cpu-hard` is the benchmark as `DataConfig` defines it.
-    'cpu-tiny': ['data.texture=0', 'data.cooccurrence=0', 'data.n_distractors=0', 'data.frame_p=0.1', 'data.min_side=22',
-                 'proposals.min_size=12'],
-    'cpu-hard': [],   # every dataclass default: textures, co-occurring pairs, distractors, plates, objects from 14 px
-    'cpu-fast': ['data.n_train=300', 'data.n_test=80', 'stage1.iters=40', 'stage2.iters=40', 'stage3.iters=30'],
-    'gpu-small': ['data.n_train=4000', 'data.n_test=600', 'stage1.iters=3000', 'stage1.batch_size=16',
-                  'stage2.iters=3000', 'stage2.lr_steps=2250', 'stage2.batch_size=16', 'stage3.iters=3000'],
-    # VOC/COCO on a GPU, the SoS reference settings (R50-FPN stage 2 at VOC image sizes; suilin0432/SoS-WSOD's configs)
-    'voc07-r50fpn': ['data.dataset=voc', 'stage1.backbone=vgg16', 'stage1.stride=16', 'stage1.frozen_blocks=7',
-                     'stage1.obj_prior=0', 'stage1.upscale=1.0', 'stage1.iters=50000', 'stage1.lr=0.001', 'stage1.backbone_lr=1e-4',
-                     'proposals.max_props=2000', 'proposals.method=ss', *STAGE2_GPU['resnet50_fpn'], 'stage2.iters=12000', 'stage2.lr=0.01',
-                     'stage2.lr_steps=8000,10500', 'split.k=2000', 'stage3.iters=15000'],
-    'coco-r50fpn': ['data.dataset=coco', 'stage1.backbone=vgg16', 'stage1.stride=16', 'stage1.frozen_blocks=7',
-                    'stage1.obj_prior=0', 'stage1.upscale=1.0', 'stage1.iters=200000', 'stage1.lr=0.001', 'stage1.backbone_lr=1e-4',
-                    'proposals.max_props=2000', 'proposals.method=ss', *STAGE2_GPU['resnet50_fpn'], 'stage2.iters=90000', 'stage2.lr=0.02',
-                    'stage2.lr_steps=60000,80000', 'split.k=30000', 'stage3.iters=90000'],
-}
-
-def apply_preset(cfg, name: str, overrides=()):
-    "Apply preset `name` then the user's `overrides` to `cfg`."
-    if name not in PRESETS: raise KeyError(f"unknown preset {name!r}; known: {', '.join(PRESETS)}")
-    return apply_overrides(apply_overrides(cfg, PRESETS[name]), overrides)
+def apply_preset(cfg, name: str, presets: dict[str, list[str]], overrides=()):
+    "Apply the override list `presets[name]`, then the user's `overrides` (which win), to `cfg`."
+    if name not in presets: raise KeyError(f"unknown preset {name!r}; known: {', '.join(presets)}")
+    return apply_overrides(apply_overrides(cfg, presets[name]), overrides)
 
 def cfg_to_dict(cfg) -> dict:
     "A JSON-able dict of a (nested) config dataclass."

@@ -4,14 +4,16 @@
 
 # %% ../nbs/20_pgf.ipynb #9368b0cd
 from __future__ import annotations
+import inspect
+from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import Tensor
 from .boxes import box_containment, box_iou, nms_per_class
 
 # %% auto #0
-__all__ = ['RULES', 'pgf', 'top_one', 'w2f', 'dets_to_matrix', 'stage1_inputs', 'pseudo_dataset', 'pgf_dataset', 'pseudo_quality',
-           'simulate_stage1', 'pgf_sweep', 'plot_sweep']
+__all__ = ['RULES', 'pgf', 'top_one', 'w2f', 'dets_to_matrix', 'stage1_inputs', 'pseudo_dataset', 'pgf_dataset', 'PGFConfig',
+           'rule_kwargs', 'pseudo_boxes', 'pseudo_quality', 'simulate_stage1', 'pgf_sweep', 'plot_sweep']
 
 # %% ../nbs/20_pgf.ipynb #eddae79f
 def _filter_contained(boxes: Tensor, scores: Tensor, t_con: float) -> Tensor:
@@ -130,6 +132,24 @@ def pseudo_dataset(preds: list, labels, rule: str = 'pgf', **kw) -> list:
 def pgf_dataset(preds: list, labels, t_keep: float = 0.2, t_con: float = 0.85) -> list:
     "PGF over a whole dataset's stage-1 output (see `pseudo_dataset`)."
     return pseudo_dataset(preds, labels, 'pgf', t_keep=t_keep, t_con=t_con)
+
+# %% ../nbs/20_pgf.ipynb #4eb00623
+@dataclass
+class PGFConfig:
+    "The `pgf` section of a run: which rule turns stage-1 scores into stage-2 boxes (PGF, Algorithm 2, by default)."
+    rule: str = 'pgf'       # 'pgf' | 'top_one' | 'w2f'
+    t_keep: float = 0.2     # SoS's values (paper Figure 5)
+    t_con: float = 0.85
+
+def rule_kwargs(cfg: PGFConfig) -> dict:
+    "The thresholds of `cfg` that its rule takes, by the rule's own signature."
+    if cfg.rule not in RULES: raise KeyError(f"unknown pseudo-box rule {cfg.rule!r}; known: {', '.join(RULES)}")
+    params = inspect.signature(RULES[cfg.rule][0]).parameters
+    return {k: getattr(cfg, k) for k in ('t_keep', 't_con') if k in params}
+
+def pseudo_boxes(preds: list, labels, cfg: PGFConfig) -> list:
+    "Pseudo boxes of every image by `cfg`'s rule and thresholds (see `pseudo_dataset`)."
+    return pseudo_dataset(preds, labels, cfg.rule, **rule_kwargs(cfg))
 
 # %% ../nbs/20_pgf.ipynb #7ee37f74
 def _match(pb: Tensor, ps: Tensor, gb: Tensor, iou: float) -> int:

@@ -15,26 +15,20 @@ from .formats import VOCDataset, COCODataset
 from .evaluate import coco_gt, coco_dets, evaluate_dets
 from .proposals import ProposalConfig, compute_proposals
 from .wsod import WSODConfig, train_wsod, predict_wsod
-from .pgf import pseudo_dataset, pseudo_quality
+from .pgf import PGFConfig, pseudo_boxes, pseudo_dataset, pseudo_quality
 from .fsod import FSODConfig, train_fsod, predict_fsod, load_fsod
 from .split import SplitConfig, split_losses, make_split, split_quality
 from .teacher import TeacherConfig, train_teacher
 
 # %% auto #0
-__all__ = ['STEPS', 'STEP_FNS', 'STEP_INPUTS', 'METRIC_NAMES', 'LADDER', 'RESULT_FILES', 'PGFConfig', 'SoSConfig', 'sos_config',
-           'seed_overrides', 'load_run_config', 'load_datasets', 'check_class_coverage', 'Run', 'save_tensors',
-           'load_tensors', 'keep_image_classes', 'evaluate_stage', 'step_stage1', 'step_pgf', 'step_stage2',
-           'step_split', 'step_stage3', 'step_oracle', 'Subset', 'reusable_steps', 'branch_run', 'run_step',
-           'summary_line', 'run_sos', 'metrics_table', 'compare_runs', 'ladder_table', 'ladder_checks', 'keep_results']
+__all__ = ['STAGE2_GPU', 'PRESETS', 'STEPS', 'STEP_FNS', 'STEP_INPUTS', 'METRIC_NAMES', 'LADDER', 'RESULT_FILES', 'SoSConfig',
+           'sos_config', 'seed_overrides', 'load_run_config', 'load_datasets', 'check_class_coverage', 'Run',
+           'save_tensors', 'load_tensors', 'keep_image_classes', 'evaluate_stage', 'step_stage1', 'step_pgf',
+           'step_stage2', 'step_split', 'step_stage3', 'step_oracle', 'Subset', 'reusable_steps', 'branch_run',
+           'run_step', 'summary_line', 'run_sos', 'metrics_table', 'compare_runs', 'ladder_table', 'ladder_checks',
+           'keep_results']
 
 # %% ../nbs/60_pipeline.ipynb #c5e0a943
-@dataclass
-class PGFConfig:
-    "Which pseudo-box rule turns stage-1 scores into stage-2 training boxes (PGF, Algorithm 2, by default)."
-    rule: str = 'pgf'       # 'pgf' | 'top_one' | 'w2f'
-    t_keep: float = 0.2
-    t_con: float = 0.85
-
 @dataclass
 class SoSConfig:
     "The whole SoS-WSOD run: one section per module."
@@ -50,9 +44,41 @@ class SoSConfig:
     threads: int = 0        # torch CPU threads; 0 = torch's own count (OMP_NUM_THREADS, else the cores). Recorded per step:
                             # CPU results are reproducible for one thread count, and differ (a little) between counts
 
+STAGE2_GPU: dict[str, list[str]] = {  # stage-2 detector settings for VOC/COCO-sized images (the paper's R50-FPN; VGG16 without FPN)
+    'resnet50_fpn': ['stage2.backbone=resnet50_fpn', 'stage2.fpn_channels=256', 'stage2.head_dim=1024', 'stage2.size=800',
+                     'stage2.train_sizes=480,576,688,800,864,960,1024,1216', 'stage2.max_size=1333', 'stage2.frozen_blocks=4',
+                     'stage2.anchor_sizes=32,64,128,256', 'stage2.roi_canonical=224', 'stage2.rpn_pre_nms=2000',
+                     'stage2.rpn_post_nms=1000', 'stage2.rpn_batch=256', 'stage2.roi_batch=512', 'stage2.batch_size=16'],
+    'vgg16': ['stage2.backbone=vgg16', 'stage2.head_dim=1024', 'stage2.size=600', 'stage2.train_sizes=480,576,688,864,1000',
+              'stage2.max_size=1000', 'stage2.frozen_blocks=10', 'stage2.anchor_sizes=64,128,256,512',
+              'stage2.rpn_pre_nms=6000', 'stage2.rpn_post_nms=600', 'stage2.rpn_batch=256', 'stage2.roi_batch=512'],
+}
+
+# What VOC and COCO share: VGG16 stage 1 at stride 16 on 2000 selective-search boxes, the R50-FPN stage 2
+_REFERENCE_GPU = ['stage1.backbone=vgg16', 'stage1.stride=16', 'stage1.frozen_blocks=7', 'stage1.obj_prior=0', 'stage1.upscale=1.0',
+                  'stage1.lr=0.001', 'stage1.backbone_lr=1e-4', 'proposals.max_props=2000', 'proposals.method=ss',
+                  *STAGE2_GPU['resnet50_fpn']]
+
+PRESETS: dict[str, list[str]] = {
+    # The default, for 2 CPU cores: a milder embedded benchmark (flat background, no co-occurring pairs, no distractors,
+    # fewer plates, no object under 22 px, no proposal under 12 px); every model setting is its dataclass default.
+    # Its measured ladder and times are in results/cpu-tiny (README). `cpu-hard` is the benchmark as `DataConfig` defines it.
+    'cpu-tiny': ['data.texture=0', 'data.cooccurrence=0', 'data.n_distractors=0', 'data.frame_p=0.1', 'data.min_side=22',
+                 'proposals.min_size=12'],
+    'cpu-hard': [],   # every dataclass default: textures, co-occurring pairs, distractors, plates, objects from 14 px
+    'cpu-fast': ['data.n_train=300', 'data.n_test=80', 'stage1.iters=40', 'stage2.iters=40', 'stage3.iters=30'],
+    'gpu-small': ['data.n_train=4000', 'data.n_test=600', 'stage1.iters=3000', 'stage1.batch_size=16',
+                  'stage2.iters=3000', 'stage2.lr_steps=2250', 'stage2.batch_size=16', 'stage3.iters=3000'],
+    # VOC/COCO on a GPU: the SoS reference settings (suilin0432/SoS-WSOD's configs), one shared base + the schedules
+    'voc07-r50fpn': ['data.dataset=voc', *_REFERENCE_GPU, 'stage1.iters=50000', 'stage2.iters=12000', 'stage2.lr=0.01',
+                     'stage2.lr_steps=8000,10500', 'split.k=2000', 'stage3.iters=15000'],
+    'coco-r50fpn': ['data.dataset=coco', *_REFERENCE_GPU, 'stage1.iters=200000', 'stage2.iters=90000', 'stage2.lr=0.02',
+                    'stage2.lr_steps=60000,80000', 'split.k=30000', 'stage3.iters=90000'],
+}
+
 def sos_config(preset: str = 'cpu-tiny', overrides=()) -> SoSConfig:
-    "The configuration of preset `preset` with `key=value` `overrides` applied."
-    return apply_preset(SoSConfig(), preset, overrides)
+    "The configuration of preset `preset` (from `PRESETS`) with `key=value` `overrides` applied."
+    return apply_preset(SoSConfig(), preset, PRESETS, overrides)
 
 def seed_overrides(seed: int) -> list[str]:
     "Overrides that re-seed every training step; the data (and so the test split) stay the same."
@@ -184,8 +210,7 @@ def step_pgf(run: Run) -> dict:
     "PGF (Algorithm 2) on stage 1's train predictions; quality vs the hidden truth is measured for the report only."
     _need(run, 'pgf', 'stage1'); t0 = time.time(); c = run.cfg.pgf; d = run.dir('pgf')
     preds = load_tensors(run.out/'stage1'/'preds_train.pt', 'preds'); weak = WeakLabels(run.train)
-    kw = {} if c.rule == 'top_one' else ({'t_keep': c.t_keep} if c.rule == 'w2f' else {'t_keep': c.t_keep, 't_con': c.t_con})
-    pseudo = pseudo_dataset(preds, weak, c.rule, **kw)
+    pseudo = pseudo_boxes(preds, weak, c)
     save_tensors(d/'pseudo_train.pt', pseudo, 'pseudo')
     gts = [run.train.gt(i) for i in range(len(run.train))]
     q = {rule: pseudo_quality(pseudo_dataset(preds, weak, rule), gts, classes=run.train.classes) for rule in ('top_one', 'w2f', 'pgf')}
