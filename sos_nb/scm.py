@@ -71,7 +71,7 @@ def scm_items(ds, scored: list, classes=None, rel_thresh: float = 0.05, max_boxe
 # %% ../nbs/51_scm.ipynb #62d194c6
 def fcos_targets(boxes: Tensor, H: int, W: int, stride: int, radius: float = 1.5) -> tuple[Tensor, Tensor, Tensor]:
     "FCOS targets on the grid of `stride`: positives `[h,w]`, distances to the sides `(l,t,r,b)` `[h,w,4]` (px), centerness `[h,w]`."
-    h, w = math.ceil(H / stride), math.ceil(W / stride)
+    h, w = H // stride, W // stride          # the grid left by max pooling, which floors
     cy, cx = torch.meshgrid(torch.arange(h) * stride + stride / 2, torch.arange(w) * stride + stride / 2, indexing='ij')
     if len(boxes) == 0: return torch.zeros(h, w, dtype=torch.bool), torch.zeros(h, w, 4), torch.zeros(h, w)
     b = boxes[:, None, None]                                                         # [N,1,1,4]
@@ -109,8 +109,10 @@ class FCOSLite(nn.Module):
         nn.init.constant_(self.cls.bias, -math.log(99))   # FCOS's prior: every location starts at p = 0.01, so the focal loss starts small
 
     def heatmaps(self, items: list[dict]) -> Tensor:
-        "The items' heatmaps `[B,C,H,W]`; sum and count channels scaled by 1/4 so the inputs stay near [0,1]."
-        hm = torch.stack([synthesize_heatmap(it['boxes'], it['scores'], it['size'], self.channels) for it in items])
+        "The items' heatmaps `[B,C,H,W]`, zero-padded at the bottom/right to the largest image; sum and count scaled by 1/4 (inputs near [0,1])."
+        H, W = max(it['size'][0] for it in items), max(it['size'][1] for it in items)
+        hm = torch.stack([F.pad(synthesize_heatmap(it['boxes'], it['scores'], it['size'], self.channels), (0, W - it['size'][1], 0, H - it['size'][0]))
+                          for it in items])
         return hm * torch.tensor([1. if c == 'max' else 0.25 for c in self.channels])[None, :, None, None]
 
     def forward(self, hm: Tensor) -> tuple[Tensor, Tensor, Tensor]:
@@ -132,8 +134,8 @@ def _ltrb_to_box(xy: Tensor, d: Tensor) -> Tensor:
 @patch
 def losses(self: FCOSLite, items: list[dict]) -> dict:
     "FCOS losses of a batch of items with `target`: `cls` (focal, per positive), `ctr` (BCE), `box` (GIoU weighted by centerness)."
-    cls, ctr, ltrb = self(self.heatmaps(items))
-    pos, d, c = (torch.stack(x) for x in zip(*[fcos_targets(it['target'], *it['size'], self.stride) for it in items]))
+    hm = self.heatmaps(items); cls, ctr, ltrb = self(hm)
+    pos, d, c = (torch.stack(x) for x in zip(*[fcos_targets(it['target'], *hm.shape[-2:], self.stride) for it in items]))
     L = {'cls': sigmoid_focal_loss(cls, pos.float(), reduction='sum') / max(int(pos.sum()), 1)}
     if not pos.any(): return {**L, 'ctr': cls.sum() * 0, 'box': cls.sum() * 0}
     xy = self.centres(*cls.shape[1:])[None].expand(len(items), -1, -1, -1)[pos]; wc = c[pos]
