@@ -133,7 +133,7 @@ def pgf_dataset(preds: list, labels, t_keep: float = 0.2, t_con: float = 0.85) -
     "PGF over a whole dataset's stage-1 output (see `pseudo_dataset`)."
     return pseudo_dataset(preds, labels, 'pgf', t_keep=t_keep, t_con=t_con)
 
-# %% ../nbs/20_pgf.ipynb #4eb00623
+# %% ../nbs/20_pgf.ipynb #b05d180b
 @dataclass
 class PGFConfig:
     "The `pgf` section of a run: which rule turns stage-1 scores into stage-2 boxes (PGF, Algorithm 2, by default)."
