@@ -6,6 +6,7 @@
 from __future__ import annotations
 import json, os, shutil, sys, time, resource
 from dataclasses import dataclass, field
+from typing import Callable
 from pathlib import Path
 import numpy as np, torch
 from .core import (apply_preset, apply_overrides, cfg_to_dict, pick_device, seed_everything, atomic_write_json, atomic_write_bytes,
@@ -21,10 +22,10 @@ from .split import SplitConfig, split_losses, make_split, split_quality
 from .teacher import TeacherConfig, train_teacher
 
 # %% auto #0
-__all__ = ['STAGE2_GPU', 'PRESETS', 'STEPS', 'STEP_FNS', 'STEP_INPUTS', 'METRIC_NAMES', 'LADDER', 'RESULT_FILES', 'SoSConfig',
-           'sos_config', 'seed_overrides', 'load_run_config', 'load_datasets', 'check_class_coverage', 'Run',
-           'save_tensors', 'load_tensors', 'keep_image_classes', 'evaluate_stage', 'step_stage1', 'step_pgf',
-           'step_stage2', 'step_split', 'step_stage3', 'step_oracle', 'Subset', 'reusable_steps', 'branch_run',
+__all__ = ['STAGE2_GPU', 'PRESETS', 'PIPELINE', 'STEPS', 'METRIC_NAMES', 'LADDER', 'RESULT_FILES', 'SoSConfig', 'sos_config',
+           'seed_overrides', 'load_run_config', 'load_datasets', 'check_class_coverage', 'Run', 'save_tensors',
+           'load_tensors', 'keep_image_classes', 'evaluate_stage', 'step_stage1', 'step_pgf', 'step_stage2',
+           'step_split', 'step_stage3', 'step_oracle', 'Step', 'step_inputs', 'Subset', 'reusable_steps', 'branch_run',
            'run_step', 'summary_line', 'run_sos', 'metrics_table', 'compare_runs', 'ladder_table', 'ladder_checks',
            'keep_results']
 
@@ -120,8 +121,6 @@ def check_class_coverage(ds, where: str = 'train split'):
     return ds
 
 # %% ../nbs/60_pipeline.ipynb #ada5db08
-STEPS = ('stage1', 'pgf', 'stage2', 'split', 'stage3', 'oracle')
-
 class Run:
     "A run folder: lazily built datasets/proposals, step completion markers, the aggregated `metrics.json`."
     def __init__(self, out, cfg: SoSConfig, progress: bool = True, log=print):
@@ -194,9 +193,6 @@ def evaluate_stage(run: Run, dets: list[dict], step: str, wall_s: float, extra: 
     return m
 
 # %% ../nbs/60_pipeline.ipynb #52fe25a3
-def _need(run: Run, step: str, before: str):
-    if not run.is_done(before): raise RuntimeError(f"{run.out}: step {step!r} needs {before!r} first (run `sos-nb {before} --out {run.out}` or `sos-nb run`)")
-
 def step_stage1(run: Run) -> dict:
     "Stage 1: the MIL detector on weak labels; its per-proposal scores on train feed PGF."
     t0 = time.time(); c = run.cfg; d = run.dir('stage1')
@@ -208,7 +204,7 @@ def step_stage1(run: Run) -> dict:
 
 def step_pgf(run: Run) -> dict:
     "PGF (Algorithm 2) on stage 1's train predictions; quality vs the hidden truth is measured for the report only."
-    _need(run, 'pgf', 'stage1'); t0 = time.time(); c = run.cfg.pgf; d = run.dir('pgf')
+    t0 = time.time(); c = run.cfg.pgf; d = run.dir('pgf')
     preds = load_tensors(run.out/'stage1'/'preds_train.pt', 'preds'); weak = WeakLabels(run.train)
     pseudo = pseudo_boxes(preds, weak, c)
     save_tensors(d/'pseudo_train.pt', pseudo, 'pseudo')
@@ -228,12 +224,11 @@ def _train_fsod_step(run: Run, step: str, ds) -> dict:
 
 def step_stage2(run: Run) -> dict:
     "Stage 2: Faster R-CNN trained on PGF's pseudo boxes (keeps W'full before the first LR decay)."
-    _need(run, 'stage2', 'pgf')
     return _train_fsod_step(run, 'stage2', _pseudo_train(run))
 
 def step_split(run: Run) -> dict:
     "Stage 3a: rank train images by the split loss of W'full; the lowest K are the 'clean' labelled part."
-    _need(run, 'split', 'stage2'); t0 = time.time(); d = run.dir('split')
+    t0 = time.time(); d = run.dir('split')
     ds = _pseudo_train(run)
     losses = split_losses(load_fsod(run.out/'stage2'/'before_decay.pt', device=run.device), ds, device=run.device, progress=run.progress)
     clean, noisy = make_split(run.cfg.split, losses, ds)
@@ -246,7 +241,7 @@ def step_split(run: Run) -> dict:
 
 def step_stage3(run: Run) -> dict:
     "Stage 3b: mean teacher from W_full on clean (pseudo boxes) + noisy (image labels only) images; the teacher is W_final."
-    _need(run, 'stage3', 'split'); t0 = time.time(); d = run.dir('stage3')
+    t0 = time.time(); d = run.dir('stage3')
     sp = read_json(run.out/'split'/'split.json'); ds = _pseudo_train(run)
     teacher = train_teacher(run.cfg.stage3, load_fsod(run.out/'stage2'/'final.pt', device=run.device), Subset(ds, sp['clean']),
                             Subset(WeakLabels(run.train), sp['noisy']), out_dir=d, device=run.device, progress=run.progress)
@@ -257,7 +252,27 @@ def step_oracle(run: Run) -> dict:
     "The fully supervised upper bound: the same detector and schedule on the true boxes."
     return _train_fsod_step(run, 'oracle', FullLabels(run.train))
 
-STEP_FNS = dict(stage1=step_stage1, pgf=step_pgf, stage2=step_stage2, split=step_split, stage3=step_stage3, oracle=step_oracle)
+@dataclass(frozen=True)
+class Step:
+    "A pipeline step: its function, the step whose output it reads (`None`: the data only), the config sections it reads itself."
+    fn: Callable
+    after: str|None
+    sections: tuple
+
+PIPELINE: dict[str, Step] = {           # the step graph, written once: order, prerequisites and config inputs
+    'stage1': Step(step_stage1, None, ('data', 'proposals', 'stage1')),
+    'pgf':    Step(step_pgf, 'stage1', ('pgf',)),
+    'stage2': Step(step_stage2, 'pgf', ('stage2',)),
+    'split':  Step(step_split, 'stage2', ('split',)),
+    'stage3': Step(step_stage3, 'split', ('stage3',)),
+    'oracle': Step(step_oracle, None, ('data', 'stage2')),
+}
+STEPS = tuple(PIPELINE)
+
+def step_inputs(step: str) -> tuple:
+    "Every config section the output of `step` depends on: its own, then (recursively) those of the step it reads."
+    s = PIPELINE[step]
+    return (step_inputs(s.after) if s.after else ()) + s.sections
 
 # %% ../nbs/60_pipeline.ipynb #ed828419
 class Subset:
@@ -272,14 +287,9 @@ class Subset:
     def num_classes(self): return self.ds.num_classes
 
 # %% ../nbs/60_pipeline.ipynb #cea4e2f7
-STEP_INPUTS = {'stage1': ('data', 'proposals', 'stage1'), 'pgf': ('data', 'proposals', 'stage1', 'pgf'),
-               'stage2': ('data', 'proposals', 'stage1', 'pgf', 'stage2'),
-               'split': ('data', 'proposals', 'stage1', 'pgf', 'stage2', 'split'),
-               'stage3': ('data', 'proposals', 'stage1', 'pgf', 'stage2', 'split', 'stage3'), 'oracle': ('data', 'stage2')}
-
 def reusable_steps(old: dict, new: dict, done) -> list[str]:
     "The steps in `done` whose input sections are equal in the configurations `old` and `new` (as saved in `config.json`)."
-    return [s for s in STEPS if s in done and all(old.get(k) == new.get(k) for k in STEP_INPUTS[s])]
+    return [s for s in STEPS if s in done and all(old.get(k) == new.get(k) for k in step_inputs(s))]
 
 def _link_tree(src: Path, dst: Path):
     "Hard-link the files of `src` into `dst` (a copy where links are impossible, e.g. across file systems)."
@@ -307,11 +317,14 @@ def branch_run(src, out, cfg: SoSConfig) -> list[str]:
 # %% ../nbs/60_pipeline.ipynb #d929654f
 def run_step(run: Run, step: str, force: bool = False) -> dict:
     "Run one step unless it is done (then return what it recorded)."
-    if step not in STEP_FNS: raise KeyError(f"unknown step {step!r}; known: {', '.join(STEPS)}")
+    if step not in PIPELINE: raise KeyError(f"unknown step {step!r}; known: {', '.join(STEPS)}")
+    after = PIPELINE[step].after
+    if after and not run.is_done(after):
+        raise RuntimeError(f"{run.out}: step {step!r} needs {after!r} first (run `sos-nb {after} --out {run.out}` or `sos-nb run`)")
     if run.is_done(step) and not force:
         return run.done_info(step)
     seed_everything(0)
-    info = STEP_FNS[step](run)
+    info = PIPELINE[step].fn(run)
     info['peak_rss_mb'] = round(_peak_mb(), 1); info['torch_threads'] = torch.get_num_threads(); info['device'] = str(run.device)
     run.mark_done(step, info)
     return info
