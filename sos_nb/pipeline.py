@@ -27,7 +27,7 @@ __all__ = ['STAGE2_GPU', 'PRESETS', 'PIPELINE', 'STEPS', 'METRIC_NAMES', 'LADDER
            'load_tensors', 'keep_image_classes', 'evaluate_stage', 'step_stage1', 'step_pgf', 'step_stage2',
            'step_split', 'step_stage3', 'step_oracle', 'Step', 'step_inputs', 'Subset', 'reusable_steps', 'branch_run',
            'run_step', 'summary_line', 'run_sos', 'metrics_table', 'compare_runs', 'ladder_table', 'ladder_checks',
-           'keep_results']
+           'seed_table', 'keep_results']
 
 # %% ../nbs/60_pipeline.ipynb #c5e0a943
 @dataclass
@@ -398,6 +398,12 @@ def ladder_checks(folders) -> dict:
         read_json(Path(f)/s/'done.json')['wall_s'] for s in ('pgf', 'split') if (Path(f)/s/'done.json').exists())
     return {'stage2 > stage1': up('stage1', 'stage2'), 'stage3 > stage2': up('stage2', 'stage3'),
             'sos_wall_s': [round(steps_s(f, m), 1) for f, m in zip(folders, ms)]}
+
+def seed_table(folders, rows: dict, header: str = '') -> str:
+    "Markdown table, one column per run folder: `rows` maps a label to a function of the folder (a `Path`) giving the cell text."
+    folders = [Path(f) for f in folders]
+    lines = [f"| {header} | " + ' | '.join(f.name for f in folders) + ' |', '|---|' + '---|' * len(folders)]
+    return '\n'.join(lines + [f"| {label} | " + ' | '.join(fn(f) for f in folders) + ' |' for label, fn in rows.items()])
 
 # %% ../nbs/60_pipeline.ipynb #ef81e5ff
 RESULT_FILES = ('config.json', 'metrics.json', '*/done.json', 'pgf/quality.json', 'stage1/metrics.jsonl', 'stage1/seeds.jsonl', 'stage2/metrics.jsonl',
