@@ -196,24 +196,31 @@ def stage_losses(self: HybridCascade, t: int, out: dict, inputs: list[Tensor], t
         return {**L, 'proposals': z, 'cls': z, 'reg': z}
     return {**L, 'proposals': proposals_loss(p_conf, p_lab), **fast_rcnn_losses(*map(torch.cat, (s_cls, s_dl, s_lab, s_reg)))}
 
-# %% ../nbs/41_hybrid.ipynb #18cb433d
+# %% ../nbs/41_hybrid.ipynb #34dd9f52
+@patch
+def stages(self: HybridCascade, features: dict, proposals: list[Tensor], image_shapes: list, targets: list[dict]|None = None) -> list[dict]:
+    "Run the heads in turn; per stage its `inputs` (boxes per image), head `out`puts, and the refined `boxes` it hands to the next stage."
+    props, res = [p.detach() for p in proposals], []
+    for t, head in enumerate(self.heads):
+        # in training every stage also sees the ground truth of its box images (torchvision's add_gt_proposals; Cascade R-CNN per stage)
+        inp = [torch.cat([p, tg['boxes']]) if 'boxes' in tg else p for p, tg in zip(props, targets)] if targets is not None else props
+        sizes = [len(b) for b in inp]
+        out = head(self.box_roi_pool(features, inp, image_shapes))
+        boxes = self.coders[t].decode_single(out['box_deltas'].detach(), torch.cat(inp)).split(sizes)
+        props = [clip_boxes_to_image(b[:len(p)], s) for b, p, s in zip(boxes, props, image_shapes)]
+        res.append({'inputs': inp, 'out': out, 'boxes': props})
+    return res
+
 @patch
 def forward(self: HybridCascade, features: dict, proposals: list[Tensor], image_shapes: list, targets: list[dict]|None = None):
     "Training: the loss dict `loss_{mid,proposals,cls,reg}_s{t}`. Eval: detections per image (labels 1..C, torchvision's)."
     if self.training and targets is None: raise ValueError("HybridCascade: targets are needed in training")
-    props, losses, scores = [p.detach() for p in proposals], {}, []
-    for t, head in enumerate(self.heads):
-        # every stage also sees the ground truth of its box images (torchvision's add_gt_proposals, as Cascade R-CNN does per stage)
-        inp = [torch.cat([p, tg['boxes']]) if 'boxes' in tg else p for p, tg in zip(props, targets)] if self.training else props
-        sizes = [len(b) for b in inp]
-        out = head(self.box_roi_pool(features, inp, image_shapes))
-        if self.training: losses.update({f'loss_{k}_s{t + 1}': v for k, v in self.stage_losses(t, out, inp, targets).items()})
-        else: scores.append(torch.softmax(out['cls_logits'], -1))
-        boxes = self.coders[t].decode_single(out['box_deltas'].detach(), torch.cat(inp)).split(sizes)
-        props = [clip_boxes_to_image(b[:len(p)], s) for b, p, s in zip(boxes, props, image_shapes)]   # the next stage's proposals
-    if self.training: return losses
-    mean = torch.stack(scores).mean(0).split([len(p) for p in props])     # Cascade R-CNN's test-time ensemble of the stages' scores
-    return [self.detect(b, s) for b, s in zip(props, mean)]
+    st = self.stages(features, proposals, image_shapes, targets if self.training else None)
+    if self.training:
+        return {f'loss_{k}_s{t + 1}': v for t, s in enumerate(st) for k, v in self.stage_losses(t, s['out'], s['inputs'], targets).items()}
+    final = st[-1]['boxes']     # Cascade R-CNN at test time: the last stage's boxes, the mean of every stage's class scores
+    mean = torch.stack([torch.softmax(s['out']['cls_logits'], -1) for s in st]).mean(0).split([len(b) for b in final])
+    return [self.detect(b, s) for b, s in zip(final, mean)]
 
 @patch
 def detect(self: HybridCascade, boxes: Tensor, scores: Tensor) -> dict:
