@@ -26,7 +26,8 @@ from .pipeline import load_datasets
 __all__ = ['REG_WEIGHTS', 'VARIANTS', 'BENCH_FILES', 'CascadeConfig', 'EHSODConfig', 'ehsod_config', 'ehsod_seed_overrides',
            'ehsod_config_from_dict', 'HybridHead', 'image_scores', 'mid_loss', 'proposal_targets', 'proposals_loss',
            'fast_rcnn_losses', 'HybridCascade', 'EHSOD', 'build_ehsod', 'ehsod_loss_weights', 'box_image_split',
-           'train_ehsod', 'predict_ehsod', 'load_ehsod', 'run_ehsod', 'ehsod_benchmark', 'write_summary']
+           'train_ehsod', 'predict_ehsod', 'load_ehsod', 'cascade_trace', 'predict_stages', 'cascade_record',
+           'run_ehsod', 'ehsod_benchmark', 'write_summary']
 
 # %% ../nbs/41_hybrid.ipynb #2f8bec6b
 @dataclass
@@ -328,7 +329,51 @@ def load_ehsod(path, device=None) -> EHSOD:
     model.load_state_dict(ck['state']['model']); model.cfg = cfg
     return model.to(pick_device(device)).eval()
 
-# %% ../nbs/41_hybrid.ipynb #8194151f
+# %% ../nbs/41_hybrid.ipynb #793ee622
+@torch.no_grad()
+def cascade_trace(model: EHSOD, imgs: list[Tensor]) -> list[dict]:
+    "Per image: `boxes` = [RPN proposals, boxes after stage 1, ..., after stage T] in input pixels, and `probs` = each stage's class probabilities."
+    model.eval(); orig = [tuple(img.shape[-2:]) for img in imgs]
+    il, _ = model.transform(imgs); f = model.backbone(il.tensors); props, _ = model.rpn(il, f)
+    st = model.cascade.stages(f, props, il.image_sizes)
+    back = lambda bs: [d['boxes'] for d in model.transform.postprocess([{'boxes': b} for b in bs], il.image_sizes, orig)]
+    boxes = [back(props)] + [back(s['boxes']) for s in st]
+    probs = [torch.softmax(s['out']['cls_logits'], -1).split([len(p) for p in props]) for s in st]
+    return [{'boxes': [b[i] for b in boxes], 'probs': [p[i] for p in probs]} for i in range(len(imgs))]
+
+@torch.no_grad()
+def predict_stages(model: EHSOD, ds, device=None, batch_size: int = 16) -> list[list[dict]]:
+    "Detections (0-based labels) of the cascade cut after each stage t: stage t's boxes, the mean of stages 1..t's scores (the last = `predict_ehsod`)."
+    dev = pick_device(device); model = model.to(dev).eval(); T = len(model.cascade.heads); res = [[] for _ in range(T)]
+    for s in range(0, len(ds), batch_size):
+        imgs = [ds[i][0].to(dev) for i in range(s, min(s + batch_size, len(ds)))]
+        il, _ = model.transform(imgs); f = model.backbone(il.tensors); props, _ = model.rpn(il, f)
+        st = model.cascade.stages(f, props, il.image_sizes)
+        probs = [torch.softmax(x['out']['cls_logits'], -1).split([len(p) for p in props]) for x in st]
+        for t in range(T):
+            dets = [model.cascade.detect(b, torch.stack([probs[u][i] for u in range(t + 1)]).mean(0)) for i, b in enumerate(st[t]['boxes'])]
+            for o in model.transform.postprocess(dets, il.image_sizes, [tuple(x.shape[-2:]) for x in imgs]):
+                res[t].append({'boxes': o['boxes'].cpu(), 'scores': o['scores'].cpu(), 'labels': o['labels'].cpu() - 1})
+    return res
+
+# %% ../nbs/41_hybrid.ipynb #1121099c
+def cascade_record(model: EHSOD, ds, n_show: int = 4, top: int = 3, device=None) -> dict:
+    "What each stage adds, on `ds`: metrics of the cascade cut after each stage; IoU of the RPN's foreground proposals after each stage; boxes to draw."
+    stages = [{k: r[k] for k in ('mAP', 'AP50', 'AP75')} for r in (evaluate_dets(d, ds, corloc=False) for d in predict_stages(model, ds, device))]
+    ious, show = [], []
+    for i in range(len(ds)):
+        tr, gt = cascade_trace(model, [ds[i][0]])[0], ds.gt(i)['boxes']
+        if not len(gt): continue
+        q = [box_iou(b, gt).max(1).values for b in tr['boxes']]          # best IoU with any true box, per proposal, per stage
+        ious.append(torch.stack(q, 1)[q[0] >= 0.5])                       # the RPN's foreground proposals, followed through the stages
+        if len(show) < n_show:
+            sc = torch.stack(tr['probs']).mean(0)[:, 1:].max(1).values
+            k = sc.argsort(descending=True)[:top]
+            show.append({'image': i, 'score': sc[k].tolist(), 'boxes': [b[k].tolist() for b in tr['boxes']]})
+    q = torch.cat(ious) if ious else torch.zeros(0, len(stages) + 1)
+    return {'stages': stages, 'n_fg_proposals': len(q), 'mean_iou': q.mean(0).tolist(), 'share_iou_07': (q >= 0.7).float().mean(0).tolist(), 'show': show}
+
+# %% ../nbs/41_hybrid.ipynb #af5a1b88
 VARIANTS = ('ehsod', 'boxes_only')
 
 def _check_run(cfg: EHSODConfig, variants) -> None:
@@ -374,7 +419,7 @@ def run_ehsod(cfg: EHSODConfig, out, seed: int|None = None, variants=VARIANTS, p
         log(f"{v}: AP50 {m['AP50']:.3f}  mAP {m['mAP']:.3f}  AP75 {m['AP75']:.3f}  CorLoc {m['corloc']:.3f}  ({m['wall_s']:.0f} s)")
     return read_json(out/'metrics.json')
 
-# %% ../nbs/41_hybrid.ipynb #80da13b8
+# %% ../nbs/41_hybrid.ipynb #8ec6e11e
 BENCH_FILES = ('config.json', 'metrics.json', '*/done.json', '*/metrics.jsonl')
 
 def ehsod_benchmark(cfg: EHSODConfig, seeds, runs_dir, dest, variants=VARIANTS, progress: bool = False, log=print) -> dict:
