@@ -373,7 +373,7 @@ def cascade_record(model: EHSOD, ds, n_show: int = 4, top: int = 3, device=None)
     q = torch.cat(ious) if ious else torch.zeros(0, len(stages) + 1)
     return {'stages': stages, 'n_fg_proposals': len(q), 'mean_iou': q.mean(0).tolist(), 'share_iou_07': (q >= 0.7).float().mean(0).tolist(), 'show': show}
 
-# %% ../nbs/41_hybrid.ipynb #af5a1b88
+# %% ../nbs/41_hybrid.ipynb #03640a6f
 VARIANTS = ('ehsod', 'boxes_only')
 
 def _check_run(cfg: EHSODConfig, variants) -> None:
@@ -419,7 +419,7 @@ def run_ehsod(cfg: EHSODConfig, out, seed: int|None = None, variants=VARIANTS, p
         log(f"{v}: AP50 {m['AP50']:.3f}  mAP {m['mAP']:.3f}  AP75 {m['AP75']:.3f}  CorLoc {m['corloc']:.3f}  ({m['wall_s']:.0f} s)")
     return read_json(out/'metrics.json')
 
-# %% ../nbs/41_hybrid.ipynb #8ec6e11e
+# %% ../nbs/41_hybrid.ipynb #9e094500
 BENCH_FILES = ('config.json', 'metrics.json', '*/done.json', '*/metrics.jsonl')
 
 def ehsod_benchmark(cfg: EHSODConfig, seeds, runs_dir, dest, variants=VARIANTS, progress: bool = False, log=print) -> dict:
