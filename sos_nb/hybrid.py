@@ -74,12 +74,16 @@ class EHSODConfig:
     device: str = 'auto'
     threads: int = 0                # torch CPU threads; 0 = torch's own count
 
-# %% ../nbs/41_hybrid.ipynb #21af6d82
+# %% ../nbs/41_hybrid.ipynb #0582d521
+_SCHEDULE_KEYS = ('iters', 'batch_size', 'lr', 'momentum', 'weight_decay', 'warmup', 'lr_steps', 'gamma', 'clip', 'flip_p',
+                  'log_every', 'ckpt_every', 'seed')   # FSODConfig fields that are EHSOD's own, top-level, settings
+
 def ehsod_config(preset: str = 'cpu-tiny', overrides=()) -> EHSODConfig:
-    "An `EHSODConfig` with the `data.` and `stage2.` (as `detector.`) settings of the SoS preset `preset`, then `key=value` `overrides`."
+    "An `EHSODConfig` with the SoS preset `preset`'s data and stage-2 architecture (as `detector.`), then `key=value` `overrides`."
     if preset not in PRESETS: raise KeyError(f"unknown preset {preset!r}; known: {', '.join(PRESETS)}")
     base = [o for o in PRESETS[preset] if o.startswith('data.')]
-    base += ['detector.' + o.removeprefix('stage2.') for o in PRESETS[preset] if o.startswith('stage2.')]
+    base += ['detector.' + o.removeprefix('stage2.') for o in PRESETS[preset]
+             if o.startswith('stage2.') and o.removeprefix('stage2.').split('=')[0] not in _SCHEDULE_KEYS]
     return apply_overrides(apply_overrides(EHSODConfig(), base), overrides)
 
 def ehsod_seed_overrides(seed: int) -> list[str]:
