@@ -6,14 +6,14 @@
 from __future__ import annotations
 import argparse, json, sys
 from pathlib import Path
-from .core import apply_overrides
+from .core import apply_overrides, read_json
 from .predict import evaluate_checkpoint, predict_folder
 from .pipeline import (sos_config, seed_overrides, SoSConfig, STEPS, Run, run_sos, run_step, summary_line, metrics_table, compare_runs,
                              load_datasets, load_run_config, ladder_table, ladder_checks, keep_results)
 
 # %% auto #0
 __all__ = ['VERBS', 'build_parser', 'config_from_args', 'cmd_run', 'cmd_step', 'cmd_eval', 'cmd_predict', 'cmd_data',
-           'cmd_evaluate', 'cmd_bench', 'cmd_compare', 'cmd_keep', 'main']
+           'cmd_evaluate', 'cmd_bench', 'cmd_compare', 'cmd_ehsod', 'cmd_keep', 'main']
 
 # %% ../nbs/61_cli.ipynb #01fefbc7
 def _cfg_args(p: argparse.ArgumentParser):
@@ -53,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('groups', nargs='+', metavar='LABEL=RUN[,RUN...]', help='run folders may be glob patterns, e.g. split=runs/split_s*')
     p.add_argument('--step', choices=STEPS, default='stage3')
     p.add_argument('--ladder', action='store_true', help="Table 3 instead: every stage of each group's runs, and the seed-by-seed checks")
+    p = sub.add_parser('ehsod', help='EHSOD (hybrid supervision: a seeded fraction of training images keeps its boxes) and the same detector on the box images alone')
+    p.add_argument('--out', default='runs/ehsod')
+    p.add_argument('--preset', default=None, help='SoS preset whose data and detector settings EHSOD starts from (default cpu-tiny)')
+    p.add_argument('--set', dest='overrides', action='append', default=[], metavar='KEY=VALUE', help='e.g. box_fraction=0.3, iters=400, cascade.n_stages=2')
+    p.add_argument('--seed', type=int, default=None, help='training seed and draw of the box images (the data stay the same)')
+    p.add_argument('--quiet', action='store_true', help='no progress bars, only the final table')
     p = sub.add_parser('keep', help='copy the small result files of a run folder (metrics, configs, logs) to a results folder')
     p.add_argument('--out', required=True, help='the run folder'); p.add_argument('--to', required=True, help='destination folder')
     return ap
@@ -150,12 +156,22 @@ def cmd_compare(a) -> int:
         for k, v in ladder_checks(folders).items(): print(f'- {k}: {v}')
     return 0
 
+def cmd_ehsod(a) -> int:
+    from sos_nb.hybrid import ehsod_config, ehsod_config_from_dict, run_ehsod
+    out = Path(a.out)
+    if (out/'config.json').exists() and a.preset is None: cfg = apply_overrides(ehsod_config_from_dict(read_json(out/'config.json')), a.overrides)
+    else: cfg = ehsod_config(a.preset or 'cpu-tiny', a.overrides)
+    m = run_ehsod(cfg, out, seed=a.seed, progress=not a.quiet, log=(lambda *_: None) if a.quiet else print)
+    print(metrics_table(m, ('ehsod', 'boxes_only')))
+    return 0
+
 def cmd_keep(a) -> int:
     kept = keep_results(a.out, a.to)
     print(f'{len(kept)} files of {a.out} -> {a.to}')
     return 0
 
 VERBS = dict(run=cmd_run, eval=cmd_eval, predict=cmd_predict, bench=cmd_bench, data=cmd_data, evaluate=cmd_evaluate, compare=cmd_compare, keep=cmd_keep,
+             ehsod=cmd_ehsod,
              **{s: cmd_step for s in STEPS})
 
 # %% ../nbs/61_cli.ipynb #828588f9

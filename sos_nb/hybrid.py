@@ -14,13 +14,13 @@ from fastcore.basics import patch
 from torchvision.models.detection._utils import BoxCoder, Matcher, BalancedPositiveNegativeSampler
 from torchvision.models.detection.faster_rcnn import TwoMLPHead
 from torchvision.ops import box_iou, batched_nms, clip_boxes_to_image, remove_small_boxes
-from .core import PRESETS, apply_overrides, cfg_to_dict, pick_device, seed_everything, atomic_write_json, read_json, load_checkpoint
+from .core import apply_overrides, cfg_to_dict, pick_device, seed_everything, atomic_write_json, read_json, load_checkpoint
 from .loop import batch_indices, train_loop, warmup_step
 from .data import DataConfig, HybridLabels, hflip
 from .evaluate import coco_gt, coco_dets, evaluate_dets
 from .fsod import FSODConfig
 from .cam import CamConfig, CamRPN, build_cam_detector, hybrid_transform, to_cam_target
-from .pipeline import load_datasets
+from .pipeline import PRESETS, load_datasets
 
 # %% auto #0
 __all__ = ['REG_WEIGHTS', 'VARIANTS', 'BENCH_FILES', 'CascadeConfig', 'EHSODConfig', 'ehsod_config', 'ehsod_seed_overrides',

@@ -351,10 +351,10 @@ def run_sos(cfg: SoSConfig, out, steps=STEPS, progress: bool = True, log=print, 
     return read_json(run.out/'metrics.json')
 
 # %% ../nbs/60_pipeline.ipynb #3f771339
-def metrics_table(metrics: dict) -> str:
-    "Markdown table of mAP50 / mAP50:95 / mAP75 / CorLoc per stage."
+def metrics_table(metrics: dict, keys=('stage1', 'stage2', 'stage3', 'oracle')) -> str:
+    "Markdown table of mAP50 / mAP50:95 / mAP75 / CorLoc per stage (or per variant: `keys`)."
     rows = ['| stage | mAP50 | mAP50:95 | mAP75 | CorLoc | wall s |', '|---|---|---|---|---|---|']
-    for k in ('stage1', 'stage2', 'stage3', 'oracle'):
+    for k in keys:
         if k in metrics:
             m = metrics[k]; rows.append(f"| {k} | {m['AP50']:.3f} | {m['mAP']:.3f} | {m['AP75']:.3f} | {m['corloc']:.3f} | {m['wall_s']:.0f} |")
     return '\n'.join(rows)
