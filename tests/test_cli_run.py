@@ -114,3 +114,16 @@ def test_keep_then_ladder(toy_run, tmp_path):
     assert f"| stage 3 (clean/noisy split + mean teacher) | 1 | {m['stage3']['AP50']:.3f} | {m['stage3']['mAP']:.3f} |" in r.stdout
     assert '- stage3 > stage2:' in r.stdout
     assert sos('keep', '--out', tmp_path / 'none', '--to', tmp_path / 'x').returncode != 0
+
+def test_ehsod_run_folder(tmp_path):
+    "`sos-nb ehsod` writes its run-folder contract and a second call finds both variants done."
+    out = tmp_path / 'ehsod'
+    kv = ['data.n_train=40', 'data.n_test=6', 'iters=2', 'box_fraction=0.3']
+    args = [x for a in kv for x in ('--set', a)]
+    sos('ehsod', '--quiet', '--out', out, *args, check=0)
+    m = json.loads((out / 'metrics.json').read_text())
+    assert set(m) == {'ehsod', 'boxes_only'} and all({'mAP', 'AP50', 'AP75', 'corloc', 'wall_s'} <= set(v) for v in m.values())
+    for f in ('gt_test.json', 'config.json', 'ehsod/dets_test.json', 'boxes_only/dets_test.json'): assert (out / f).exists(), f
+    before = snapshot(out)
+    r = sos('ehsod', '--out', out, check=0)
+    assert snapshot(out) == before and '| ehsod |' in r.stdout
