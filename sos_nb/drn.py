@@ -107,9 +107,10 @@ class DRNConfig:
     "A cross-supervised run: data, proposals, the recognition head (WSOD), the SCM, the detection head (Faster R-CNN); defaults = the CPU scale measured below."
     data: DataConfig = field(default_factory=_cpu_data)
     proposals: ProposalConfig = field(default_factory=lambda: ProposalConfig(min_size=12, workers=1))
-    recognition: WSODConfig = field(default_factory=lambda: WSODConfig(iters=150, warmup=15, diag_every=0, ckpt_every=50))
+    recognition: WSODConfig = field(default_factory=lambda: WSODConfig(iters=250, warmup=25, diag_every=0, ckpt_every=50))
     scm: SCMConfig = field(default_factory=lambda: SCMConfig(iters=150))
-    detection: FSODConfig = field(default_factory=lambda: FSODConfig(iters=120, batch_size=4, warmup=20, lr=0.01, lr_steps=(90,), ckpt_every=40))
+    detection: FSODConfig = field(default_factory=lambda: FSODConfig(size=128, train_sizes=(112, 128, 144), max_size=256, anchor_sizes=(16, 32, 64, 128),
+                                                                     roi_canonical=56, iters=250, warmup=30, lr_steps=(190,), ckpt_every=50))
     n_base: int = 5                   # the first n_base classes keep their boxes; the rest are novel (image labels only)
     scm_rel_thresh: float = 0.05      # SCM input: boxes scoring >= this x the class's best (51_scm's measured default)
     scm_max_boxes: int = 15
