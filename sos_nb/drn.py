@@ -143,13 +143,17 @@ class _Parts:
         self.cross = CrossLabels(self.train, self.base)
         self._props = {}
     def props(self, split: str) -> list:
+        "The proposals of `split` ('train' | 'test'), cached in `proposals/`."
         if split not in self._props:
             ds = self.train if split == 'train' else self.test
             self._props[split] = compute_proposals(ds, self.cfg.proposals, cache=self.out/'proposals'/f'{split}.pt', progress=self.progress)
         return self._props[split]
     def dir(self, part: str) -> Path:
+        "The folder of `part`, made if missing."
         d = self.out/part; d.mkdir(parents=True, exist_ok=True); return d
-    def done(self, part: str) -> bool: return (self.out/part/'done.json').exists()
+    def done(self, part: str) -> bool:
+        "Has `part` finished (its `done.json` written)?"
+        return (self.out/part/'done.json').exists()
     def finish(self, part: str, info: dict) -> dict:
         "Mark `part` done; a variant's metrics go into `metrics.json` under its name."
         atomic_write_json(self.dir(part)/'done.json', info)
