@@ -13,7 +13,7 @@ from .pipeline import (sos_config, seed_overrides, SoSConfig, STEPS, Run, run_so
 
 # %% auto #0
 __all__ = ['VERBS', 'build_parser', 'config_from_args', 'cmd_run', 'cmd_step', 'cmd_eval', 'cmd_predict', 'cmd_data',
-           'cmd_evaluate', 'cmd_bench', 'cmd_compare', 'cmd_ehsod', 'cmd_keep', 'main']
+           'cmd_evaluate', 'cmd_bench', 'cmd_compare', 'cmd_ehsod', 'cmd_drn', 'cmd_keep', 'main']
 
 # %% ../nbs/61_cli.ipynb #01fefbc7
 def _cfg_args(p: argparse.ArgumentParser):
@@ -58,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--preset', default=None, help='SoS preset whose data and detector settings EHSOD starts from (default cpu-tiny)')
     p.add_argument('--set', dest='overrides', action='append', default=[], metavar='KEY=VALUE', help='e.g. box_fraction=0.3, iters=400, cascade.n_stages=2')
     p.add_argument('--seed', type=int, default=None, help='training seed and draw of the box images (the data stay the same)')
+    p.add_argument('--quiet', action='store_true', help='no progress bars, only the final table')
+    p = sub.add_parser('drn', help='cross-supervised detection (base classes with boxes, novel with image labels): recognition head, SCM, detection heads')
+    p.add_argument('--out', default='runs/drn')
+    p.add_argument('--set', dest='overrides', action='append', default=[], metavar='KEY=VALUE', help='e.g. n_base=5, recognition.iters=500')
+    p.add_argument('--seed', type=int, default=0, help='seed of the trained parts (the data and the base/novel split stay the same)')
     p.add_argument('--quiet', action='store_true', help='no progress bars, only the final table')
     p = sub.add_parser('keep', help='copy the small result files of a run folder (metrics, configs, logs) to a results folder')
     p.add_argument('--out', required=True, help='the run folder'); p.add_argument('--to', required=True, help='destination folder')
@@ -165,13 +170,22 @@ def cmd_ehsod(a) -> int:
     print(metrics_table(m, ('ehsod', 'boxes_only')))
     return 0
 
+def cmd_drn(a) -> int:
+    from sos_nb.drn import DRNConfig, run_drn
+    m = run_drn(apply_overrides(DRNConfig(), a.overrides), a.out, seed=a.seed, progress=not a.quiet, log=(lambda *_: None) if a.quiet else print)
+    rows = ['| variant | novel mAP50 | novel mAP50:95 | base mAP50 | all mAP50 |', '|---|---|---|---|---|']
+    rows += [f"| {v} | {r['novel']['AP50']:.3f} | {r['novel']['mAP']:.3f} | {r['base']['AP50']:.3f} | {r['all']['AP50']:.3f} |"
+             for v, r in m.items() if isinstance(r, dict) and 'novel' in r]
+    print('\n'.join(rows))
+    return 0
+
 def cmd_keep(a) -> int:
     kept = keep_results(a.out, a.to)
     print(f'{len(kept)} files of {a.out} -> {a.to}')
     return 0
 
 VERBS = dict(run=cmd_run, eval=cmd_eval, predict=cmd_predict, bench=cmd_bench, data=cmd_data, evaluate=cmd_evaluate, compare=cmd_compare, keep=cmd_keep,
-             ehsod=cmd_ehsod,
+             ehsod=cmd_ehsod, drn=cmd_drn,
              **{s: cmd_step for s in STEPS})
 
 # %% ../nbs/61_cli.ipynb #828588f9

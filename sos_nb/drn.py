@@ -17,7 +17,7 @@ from .wsod import WSODConfig, train_wsod, predict_wsod
 from .fsod import FSODConfig, train_fsod, predict_fsod
 from .pgf import pseudo_quality
 from .scm import SCMConfig, FCOSLite, scm_items, train_scm, predict_scm, scm_quality
-from .pipeline import load_datasets
+from .pipeline import load_datasets, keep_results
 
 # %% auto #0
 __all__ = ['SPLIT_METRICS', 'VARIANTS', 'VARIANT_PSEUDO', 'DRN_RESULT_FILES', 'split_classes', 'top_box_pseudo',
@@ -231,10 +231,5 @@ DRN_RESULT_FILES = ('config.json', 'metrics.json', '*/done.json', 'pseudo/qualit
 
 def keep_drn_results(run, dest) -> list[Path]:
     "Copy the small result files of DRN run folder `run` (configs, metrics, logs; no checkpoints or detections) to `dest`."
-    run, dest = Path(run), Path(dest)
-    if not (run/'metrics.json').exists(): raise FileNotFoundError(f"{run}: not a finished DRN run folder (no metrics.json)")
-    kept = []
-    for pat in DRN_RESULT_FILES:
-        for f in sorted(run.glob(pat)):
-            atomic_write_bytes(dest/f.relative_to(run), f.read_bytes()); kept.append(dest/f.relative_to(run))
-    return kept
+    if not (Path(run)/'metrics.json').exists(): raise FileNotFoundError(f"{run}: not a finished DRN run folder (no metrics.json)")
+    return keep_results(run, dest, DRN_RESULT_FILES)

@@ -409,12 +409,12 @@ def seed_table(folders, rows: dict, header: str = '') -> str:
 RESULT_FILES = ('config.json', 'metrics.json', '*/done.json', 'pgf/quality.json', 'stage1/metrics.jsonl', 'stage1/seeds.jsonl', 'stage2/metrics.jsonl',
                 'stage3/metrics.jsonl', 'oracle/metrics.jsonl')
 
-def keep_results(run, dest) -> list[Path]:
-    "Copy the small result files of run folder `run` (metrics, configs, logs; no checkpoints or detections) to `dest`."
+def keep_results(run, dest, patterns=RESULT_FILES) -> list[Path]:
+    "Copy the small result files of run folder `run` (the glob `patterns`: metrics, configs, logs; no checkpoints or detections) to `dest`."
     run, dest = Path(run), Path(dest)
     if not (run/'config.json').exists(): raise FileNotFoundError(f"{run}: not a run folder (no config.json)")
     kept = []
-    for pat in RESULT_FILES:
+    for pat in patterns:
         for f in sorted(run.glob(pat)):
             atomic_write_bytes(dest/f.relative_to(run), f.read_bytes()); kept.append(dest/f.relative_to(run))
     return kept
