@@ -11,9 +11,9 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['set_key', 'apply_overrides', 'apply_preset', 'cfg_to_dict', 'pick_device', 'seed_everything', 'atomic_write_bytes',
-           'atomic_write_json', 'read_json', 'save_checkpoint', 'load_checkpoint', 'JsonlLogger', 'read_jsonl',
-           'pretrained_path', 'pretrained_state']
+__all__ = ['set_key', 'apply_overrides', 'apply_preset', 'cfg_to_dict', 'cfg_from_dict', 'pick_device', 'seed_everything',
+           'atomic_write_bytes', 'atomic_write_json', 'read_json', 'save_checkpoint', 'load_checkpoint', 'JsonlLogger',
+           'read_jsonl', 'pretrained_path', 'pretrained_state']
 
 # %% ../nbs/00_core.ipynb #22b522ea
 def _coerce(value: str, typ, current):
@@ -80,6 +80,18 @@ def apply_preset(cfg, name: str, presets: dict[str, list[str]], overrides=()):
 def cfg_to_dict(cfg) -> dict:
     "A JSON-able dict of a (nested) config dataclass."
     return dataclasses.asdict(cfg)
+
+def _flatten_cfg(d: dict, prefix: str = '') -> dict:
+    "`{'a': {'b': 1}}` -> `{'a.b': '1'}` (sequences as comma-separated values): the override form of a saved config."
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict): out.update(_flatten_cfg(v, f'{prefix}{k}.'))
+        else: out[f'{prefix}{k}'] = ','.join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)
+    return out
+
+def cfg_from_dict(cfg, d: dict):
+    "The config dataclass `cfg` with every value of `d` (a `cfg_to_dict` result, e.g. a run's config.json) applied, typed like its fields."
+    return apply_overrides(cfg, _flatten_cfg(d))
 
 # %% ../nbs/00_core.ipynb #2ce39cff
 def pick_device(device: str|None = None) -> torch.device:

@@ -14,11 +14,11 @@ from fastcore.basics import patch
 from torchvision.models.detection._utils import BoxCoder, Matcher, BalancedPositiveNegativeSampler
 from torchvision.models.detection.faster_rcnn import TwoMLPHead
 from torchvision.ops import box_iou, batched_nms, clip_boxes_to_image, remove_small_boxes
-from .core import apply_overrides, cfg_to_dict, pick_device, seed_everything, atomic_write_json, read_json, load_checkpoint
+from .core import apply_overrides, cfg_from_dict, cfg_to_dict, pick_device, seed_everything, atomic_write_json, read_json, load_checkpoint
 from .loop import batch_indices, train_loop, warmup_step
 from .data import DataConfig, HybridLabels, hflip
 from .evaluate import coco_gt, coco_dets, evaluate_dets
-from .fsod import FSODConfig
+from .fsod import FSODConfig, predict_fsod
 from .cam import CamConfig, CamRPN, build_cam_detector, hybrid_transform, to_cam_target
 from .pipeline import PRESETS, load_datasets
 
@@ -90,17 +90,9 @@ def ehsod_seed_overrides(seed: int) -> list[str]:
     "Overrides for one seed of a benchmark: the training seed and the draw of the box images; the data stay the same."
     return [f'seed={seed}', f'box_seed={seed}']
 
-def _flatten(d: dict, prefix: str = '') -> dict:
-    "`{'a': {'b': 1}}` -> `{'a.b': '1'}`, sequences comma-separated: the override form of a saved config."
-    out = {}
-    for k, v in d.items():
-        if isinstance(v, dict): out.update(_flatten(v, f'{prefix}{k}.'))
-        else: out[f'{prefix}{k}'] = ','.join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)
-    return out
-
 def ehsod_config_from_dict(d: dict) -> EHSODConfig:
     "The `EHSODConfig` saved as `cfg_to_dict` (a checkpoint's meta, a run's config.json)."
-    return apply_overrides(EHSODConfig(), _flatten(d))
+    return cfg_from_dict(EHSODConfig(), d)
 
 # %% ../nbs/41_hybrid.ipynb #c727085c
 class HybridHead(nn.Module):
@@ -315,14 +307,9 @@ def train_ehsod(cfg: EHSODConfig, ds_hybrid, out_dir=None, device=None, weak_ima
     return model.eval()
 
 # %% ../nbs/41_hybrid.ipynb #607e94fd
-@torch.no_grad()
 def predict_ehsod(model: EHSOD, ds, device=None, batch_size: int = 16) -> list[dict]:
-    "Detections `{boxes, scores, labels}` (0-based labels, CPU tensors) for every image of `ds`."
-    dev = pick_device(device); model = model.to(dev).eval(); res = []
-    for s in range(0, len(ds), batch_size):
-        for o in model([ds[i][0].to(dev) for i in range(s, min(s + batch_size, len(ds)))]):
-            res.append({'boxes': o['boxes'].cpu(), 'scores': o['scores'].cpu(), 'labels': o['labels'].cpu() - 1})
-    return res
+    "Detections `{boxes, scores, labels}` (0-based labels, CPU tensors) for every image of `ds`: EHSOD answers like torchvision's detectors, so stage 2's predictor serves."
+    return predict_fsod(model, ds, device, batch_size)
 
 def load_ehsod(path, device=None) -> EHSOD:
     "Rebuild EHSOD from an `ehsod` checkpoint (`last.pt` or `final.pt`; no pretrained weights needed)."

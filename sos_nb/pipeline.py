@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 from pathlib import Path
 import numpy as np, torch
-from .core import (apply_preset, apply_overrides, cfg_to_dict, pick_device, seed_everything, atomic_write_json, atomic_write_bytes,
+from .core import (apply_preset, apply_overrides, cfg_to_dict, cfg_from_dict, pick_device, seed_everything, atomic_write_json, atomic_write_bytes,
                          read_json, save_checkpoint, load_checkpoint)
 from .data import DataConfig, DigitScenes, WeakLabels, FullLabels, PseudoLabels
 from .formats import VOCDataset, COCODataset
@@ -86,17 +86,9 @@ def seed_overrides(seed: int) -> list[str]:
     return [f'{sec}.seed={seed}' for sec in ('stage1', 'stage2', 'split', 'stage3')]
 
 # %% ../nbs/60_pipeline.ipynb #16f76edf
-def _flatten_cfg(d: dict, prefix: str = '') -> dict:
-    "`{'a': {'b': 1}}` -> `{'a.b': '1'}` (sequences as comma-separated values)."
-    out = {}
-    for k, v in d.items():
-        if isinstance(v, dict): out.update(_flatten_cfg(v, f'{prefix}{k}.'))
-        else: out[f'{prefix}{k}'] = ','.join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)
-    return out
-
 def load_run_config(out) -> SoSConfig:
     "The configuration saved in the run folder `out` (`config.json`)."
-    return apply_overrides(SoSConfig(), _flatten_cfg(read_json(Path(out)/'config.json')))
+    return cfg_from_dict(SoSConfig(), read_json(Path(out)/'config.json'))
 
 # %% ../nbs/60_pipeline.ipynb #ea59b2a5
 def load_datasets(d: DataConfig) -> tuple:
