@@ -8,7 +8,7 @@ import argparse, json, sys
 from pathlib import Path
 from .core import apply_overrides, read_json
 from .predict import evaluate_checkpoint, predict_folder
-from .pipeline import (sos_config, seed_overrides, SoSConfig, STEPS, Run, run_sos, run_step, summary_line, metrics_table, compare_runs,
+from .pipeline import (sos_config, seed_overrides, SoSConfig, PRESETS, STEPS, Run, run_sos, run_step, summary_line, metrics_table, compare_runs,
                              load_datasets, load_run_config, ladder_table, ladder_checks, keep_results)
 
 # %% auto #0
@@ -17,7 +17,7 @@ __all__ = ['VERBS', 'build_parser', 'config_from_args', 'cmd_run', 'cmd_step', '
 
 # %% ../nbs/61_cli.ipynb #01fefbc7
 def _cfg_args(p: argparse.ArgumentParser):
-    p.add_argument('--preset', default=None, help='named preset (cpu-tiny, cpu-hard, cpu-fast, gpu-small, voc07-r50fpn, coco-r50fpn); default cpu-tiny')
+    p.add_argument('--preset', default=None, help=f"named preset ({', '.join(PRESETS)}); default cpu-tiny")
     p.add_argument('--set', dest='overrides', action='append', default=[], metavar='KEY=VALUE', help='override a config key, e.g. stage1.iters=300')
     p.add_argument('--dataset', choices=['embedded', 'digits', 'voc', 'coco'], default=None)
     p.add_argument('--root', default=None, help='folder of a VOC or COCO dataset')
@@ -136,7 +136,7 @@ def cmd_evaluate(a) -> int:
     return 0
 
 def cmd_bench(a) -> int:
-    from sos_nb.report import bench
+    from sos_nb.bench import bench
     out = Path(a.out); r = bench(out, config_from_args(a, out), n_images=a.n_images)
     print(json.dumps(r, indent=1))
     return 0

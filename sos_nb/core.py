@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #7f5348d7
 from __future__ import annotations
-import dataclasses, hashlib, io, json, os, random, tempfile, typing, zipfile
+import dataclasses, hashlib, io, json, os, random, resource, sys, tempfile, time, typing, zipfile
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 import numpy as np
@@ -12,8 +12,8 @@ import torch
 
 # %% auto #0
 __all__ = ['set_key', 'apply_overrides', 'apply_preset', 'cfg_to_dict', 'cfg_from_dict', 'pick_device', 'seed_everything',
-           'atomic_write_bytes', 'atomic_write_json', 'read_json', 'save_checkpoint', 'load_checkpoint', 'JsonlLogger',
-           'read_jsonl', 'pretrained_path', 'pretrained_state']
+           'peak_rss_mb', 'timeit', 'atomic_write_bytes', 'atomic_write_json', 'read_json', 'save_checkpoint',
+           'load_checkpoint', 'JsonlLogger', 'read_jsonl', 'pretrained_path', 'pretrained_state']
 
 # %% ../nbs/00_core.ipynb #22b522ea
 def _coerce(value: str, typ, current):
@@ -105,6 +105,17 @@ def seed_everything(seed: int) -> torch.Generator:
     "Seed python, numpy and torch; returns a `torch.Generator` seeded the same for code that wants its own stream."
     random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
+
+def peak_rss_mb() -> float:
+    "Peak resident memory of this process so far (MB), as the run folders record it."
+    r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return r / 2**20 if sys.platform == 'darwin' else r / 1024   # bytes on macOS, KiB on Linux
+
+def timeit(fn, repeat: int = 1) -> float:
+    "Mean wall seconds of `repeat` calls of `fn()`."
+    t = time.perf_counter()
+    for _ in range(repeat): fn()
+    return (time.perf_counter() - t) / repeat
 
 # %% ../nbs/00_core.ipynb #23486399
 def atomic_write_bytes(path, data: bytes):

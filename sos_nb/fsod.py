@@ -165,9 +165,9 @@ def predict_fsod(model: FasterRCNN, ds, device=None, batch_size: int = 16) -> li
             res.append({'boxes': o['boxes'].cpu(), 'scores': o['scores'].cpu(), 'labels': o['labels'].cpu() - 1})
     return res
 
-def load_fsod(path, device=None) -> FasterRCNN:
-    "Rebuild a stage-2 detector from an `fsod` checkpoint (no pretrained weights needed)."
-    ck = load_checkpoint(path, 'fsod')
+def load_fsod(ckpt, device=None) -> FasterRCNN:
+    "Rebuild a stage-2 detector from an `fsod` checkpoint (a path, or one `load_checkpoint` already read; no pretrained weights needed)."
+    ck = ckpt if isinstance(ckpt, dict) else load_checkpoint(ckpt, 'fsod')
     c = {k: (tuple(v) if isinstance(v, list) else v) for k, v in ck['meta']['cfg'].items()}
     model = build_detector(FSODConfig(**{**c, 'pretrained': False}), ck['meta']['num_classes'])
     model.load_state_dict(ck['state']['model'])

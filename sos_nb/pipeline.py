@@ -4,13 +4,13 @@
 
 # %% ../nbs/60_pipeline.ipynb #d242402a
 from __future__ import annotations
-import json, os, shutil, sys, time, resource
+import hashlib, json, os, shutil, tempfile, time
 from dataclasses import dataclass, field
 from typing import Callable
 from pathlib import Path
 import numpy as np, torch
 from .core import (apply_preset, apply_overrides, cfg_to_dict, cfg_from_dict, pick_device, seed_everything, atomic_write_json, atomic_write_bytes,
-                         read_json, save_checkpoint, load_checkpoint)
+                         read_json, save_checkpoint, load_checkpoint, peak_rss_mb)
 from .data import DataConfig, DigitScenes, WeakLabels, FullLabels, PseudoLabels
 from .formats import VOCDataset, COCODataset
 from .evaluate import coco_gt, coco_dets, evaluate_dets
@@ -24,10 +24,10 @@ from .teacher import TeacherConfig, train_teacher
 # %% auto #0
 __all__ = ['STAGE2_GPU', 'PRESETS', 'PIPELINE', 'STEPS', 'METRIC_NAMES', 'LADDER', 'RESULT_FILES', 'SoSConfig', 'sos_config',
            'seed_overrides', 'load_run_config', 'load_datasets', 'check_class_coverage', 'Run', 'save_tensors',
-           'load_tensors', 'keep_image_classes', 'evaluate_stage', 'step_stage1', 'step_pgf', 'step_stage2',
-           'step_split', 'step_stage3', 'step_oracle', 'Step', 'step_inputs', 'Subset', 'reusable_steps', 'branch_run',
-           'run_step', 'summary_line', 'run_sos', 'metrics_table', 'compare_runs', 'ladder_table', 'ladder_checks',
-           'seed_table', 'keep_results']
+           'load_tensors', 'keep_image_classes', 'evaluate_stage', 'step_stage1', 'step_pgf', 'pseudo_train',
+           'step_stage2', 'step_split', 'step_stage3', 'step_oracle', 'Step', 'step_inputs', 'Subset', 'reusable_steps',
+           'branch_run', 'run_step', 'summary_line', 'run_sos', 'toy_run', 'metrics_table', 'compare_runs',
+           'ladder_table', 'ladder_checks', 'seed_table', 'keep_results']
 
 # %% ../nbs/60_pipeline.ipynb #c5e0a943
 @dataclass
@@ -76,6 +76,9 @@ PRESETS: dict[str, list[str]] = {
     'coco-r50fpn': ['data.dataset=coco', *_REFERENCE_GPU, 'stage1.iters=200000', 'stage2.iters=90000', 'stage2.lr=0.02',
                     'stage2.lr_steps=60000,80000', 'split.k=30000', 'stage3.iters=90000'],
 }
+# The mechanics in seconds (numbers meaningless): the run the notebooks and tests share (`toy_run`)
+PRESETS['toy'] = [*PRESETS['cpu-tiny'], 'data.n_train=24', 'data.n_test=8', 'stage1.iters=3', 'stage1.batch_size=4', 'stage2.iters=3',
+                  'stage2.batch_size=2', 'stage3.iters=2', 'stage3.batch_labeled=2', 'stage3.batch_unlabeled=2', 'proposals.workers=1']
 
 def sos_config(preset: str = 'cpu-tiny', overrides=()) -> SoSConfig:
     "The configuration of preset `preset` (from `PRESETS`) with `key=value` `overrides` applied."
@@ -161,11 +164,6 @@ class Run:
 def save_tensors(path, obj, kind: str): save_checkpoint(path, kind, {'data': obj})
 def load_tensors(path, kind: str): return load_checkpoint(path, kind)['state']['data']
 
-def _peak_mb() -> float:
-    "Peak resident memory of this process so far (MB)."
-    r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return r / 2**20 if sys.platform == 'darwin' else r / 1024   # bytes on macOS, KiB on Linux
-
 def keep_image_classes(dets: list[dict], ds) -> list[dict]:
     "Detections of the classes each image truly contains (a diagnostic: AP50 on them measures localisation, not classification)."
     out = []
@@ -206,7 +204,9 @@ def step_pgf(run: Run) -> dict:
     atomic_write_json(d/'quality.json', q)
     return {'wall_s': round(time.time() - t0, 1), 'precision': q[c.rule]['precision'], 'recall': q[c.rule]['recall']}
 
-def _pseudo_train(run: Run): return PseudoLabels(WeakLabels(run.train), load_tensors(run.out/'pgf'/'pseudo_train.pt', 'pseudo'))
+def pseudo_train(run: Run) -> PseudoLabels:
+    "The training split with PGF's pseudo boxes (what stage 2, the split and stage 3 train on)."
+    return PseudoLabels(WeakLabels(run.train), load_tensors(run.out/'pgf'/'pseudo_train.pt', 'pseudo'))
 
 def _train_fsod_step(run: Run, step: str, ds) -> dict:
     "Train the stage-2 detector (`cfg.stage2`) on `ds` into `<step>/` and evaluate it on the test split."
@@ -216,12 +216,12 @@ def _train_fsod_step(run: Run, step: str, ds) -> dict:
 
 def step_stage2(run: Run) -> dict:
     "Stage 2: Faster R-CNN trained on PGF's pseudo boxes (keeps W'full before the first LR decay)."
-    return _train_fsod_step(run, 'stage2', _pseudo_train(run))
+    return _train_fsod_step(run, 'stage2', pseudo_train(run))
 
 def step_split(run: Run) -> dict:
     "Stage 3a: rank train images by the split loss of W'full; the lowest K are the 'clean' labelled part."
     t0 = time.time(); d = run.dir('split')
-    ds = _pseudo_train(run)
+    ds = pseudo_train(run)
     losses = split_losses(load_fsod(run.out/'stage2'/'before_decay.pt', device=run.device), ds, device=run.device, progress=run.progress)
     clean, noisy = make_split(run.cfg.split, losses, ds)
     q = split_quality(ds, clean, noisy)      # Figure 3: pseudo-box precision of each part vs the hidden truth (report only)
@@ -234,7 +234,7 @@ def step_split(run: Run) -> dict:
 def step_stage3(run: Run) -> dict:
     "Stage 3b: mean teacher from W_full on clean (pseudo boxes) + noisy (image labels only) images; the teacher is W_final."
     t0 = time.time(); d = run.dir('stage3')
-    sp = read_json(run.out/'split'/'split.json'); ds = _pseudo_train(run)
+    sp = read_json(run.out/'split'/'split.json'); ds = pseudo_train(run)
     teacher = train_teacher(run.cfg.stage3, load_fsod(run.out/'stage2'/'final.pt', device=run.device), Subset(ds, sp['clean']),
                             Subset(WeakLabels(run.train), sp['noisy']), out_dir=d, device=run.device, progress=run.progress)
     dets = predict_fsod(teacher, run.test, device=run.device)
@@ -317,7 +317,7 @@ def run_step(run: Run, step: str, force: bool = False) -> dict:
         return run.done_info(step)
     seed_everything(0)
     info = PIPELINE[step].fn(run)
-    info['peak_rss_mb'] = round(_peak_mb(), 1); info['torch_threads'] = torch.get_num_threads(); info['device'] = str(run.device)
+    info['peak_rss_mb'] = round(peak_rss_mb(), 1); info['torch_threads'] = torch.get_num_threads(); info['device'] = str(run.device)
     run.mark_done(step, info)
     return info
 
@@ -341,6 +341,26 @@ def run_sos(cfg: SoSConfig, out, steps=STEPS, progress: bool = True, log=print, 
         info = run_step(run, s)
         log(summary_line(s, info) + ('   [done earlier]' if was_done else ''))
     return read_json(run.out/'metrics.json')
+
+# %% ../nbs/60_pipeline.ipynb #dcca1fa1
+def _code_digest() -> str:
+    "Digest of the installed package's source files: a cached run is reused only by the code that made it."
+    import sos_nb
+    h = hashlib.sha256()
+    for p in sorted(Path(sos_nb.__file__).parent.glob('*.py')): h.update(p.name.encode()); h.update(p.read_bytes())
+    return h.hexdigest()
+
+def toy_run(folder=None, log=lambda *_: None) -> Path:
+    "A finished run of the `toy` preset, made once per version of the code, torch and thread count (in the temp folder unless `folder`) and shared."
+    import fcntl   # POSIX only, like the temp-folder cache it guards
+    cfg = sos_config('toy')
+    key = json.dumps([cfg_to_dict(cfg), _code_digest(), torch.__version__, torch.get_num_threads()], sort_keys=True, default=str)
+    out = Path(folder) if folder else Path(tempfile.gettempdir())/f"sos_nb-toy-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out.parent/f'.{out.name}.lock', 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)   # two notebooks or test sessions at once: one trains, the others wait, then reuse it
+        run_sos(cfg, out, progress=False, log=log)
+    return out
 
 # %% ../nbs/60_pipeline.ipynb #3f771339
 def metrics_table(metrics: dict, keys=('stage1', 'stage2', 'stage3', 'oracle')) -> str:

@@ -5,6 +5,7 @@
 # %% ../nbs/59_predict.ipynb #0779c7a4
 from __future__ import annotations
 from pathlib import Path
+from typing import NamedTuple
 import torch
 from torch import nn, Tensor
 from .core import load_checkpoint, atomic_write_json
@@ -12,30 +13,34 @@ from .evaluate import coco_dets, evaluate_dets
 from .proposals import ProposalConfig, compute_proposals
 
 # %% auto #0
-__all__ = ['DETECTOR_KINDS', 'load_detector', 'class_names', 'detect', 'evaluate_checkpoint', 'ImageFolder', 'predict_folder']
+__all__ = ['DETECTOR_KINDS', 'Detector', 'class_names', 'load_detector', 'detect', 'evaluate_checkpoint', 'ImageFolder',
+           'predict_folder']
 
 # %% ../nbs/59_predict.ipynb #8132cc39
 DETECTOR_KINDS = ('wsod', 'fsod')
 
-def load_detector(path, device=None) -> tuple[str, nn.Module]:
-    "`(kind, model)` of a `wsod` (stage 1) or `fsod` (stages 2-3, oracle) checkpoint, in eval mode."
+class Detector(NamedTuple):
+    "A trained detector as its checkpoint describes it."
+    kind: str            # 'wsod' (stage 1, needs proposals) or 'fsod' (stages 2-3, the oracle)
+    model: nn.Module     # in eval mode, on the requested device
+    classes: list[str]
+
+def class_names(ckpt, path=None) -> list[str]:
+    "Class names saved with a checkpoint (a path, or one `load_checkpoint` read); `'0'..'C-1'` when only the count was recorded."
+    meta = (ckpt if isinstance(ckpt, dict) else load_checkpoint(ckpt))['meta']
+    if meta.get('classes'): return list(meta['classes'])
+    if meta.get('num_classes'): return [str(i) for i in range(meta['num_classes'])]
+    raise ValueError(f"{path or ckpt}: the checkpoint records neither class names nor a class count")
+
+def load_detector(path, device=None) -> Detector:
+    "The `Detector` of a `wsod` (stage 1) or `fsod` (stages 2-3, oracle) checkpoint; the file is read once."
     ck = load_checkpoint(path); kind = ck['kind']
     if kind in DETECTOR_KINDS and 'cfg' not in ck['meta']:
         raise ValueError(f"{path}: a resume checkpoint of a {kind!r} trainer, not a trained detector (use the final.pt beside it)")
-    if kind == 'wsod':
-        from sos_nb.wsod import load_wsod
-        return kind, load_wsod(path, device)
-    if kind == 'fsod':
-        from sos_nb.fsod import load_fsod
-        return kind, load_fsod(path, device)
-    raise ValueError(f"{path}: a {kind!r} checkpoint is not a detector (expected a stage-1 'wsod' or a stage-2/3 'fsod' checkpoint, e.g. final.pt)")
-
-def class_names(path) -> list[str]:
-    "Class names saved with checkpoint `path`; `'0'..'C-1'` for checkpoints that only recorded the class count."
-    meta = load_checkpoint(path)['meta']
-    if meta.get('classes'): return list(meta['classes'])
-    if meta.get('num_classes'): return [str(i) for i in range(meta['num_classes'])]
-    raise ValueError(f"{path}: the checkpoint records neither class names nor a class count")
+    if kind == 'wsod': from sos_nb.wsod import load_wsod as load
+    elif kind == 'fsod': from sos_nb.fsod import load_fsod as load
+    else: raise ValueError(f"{path}: a {kind!r} checkpoint is not a detector (expected a stage-1 'wsod' or a stage-2/3 'fsod' checkpoint, e.g. final.pt)")
+    return Detector(kind, load(ck, device), class_names(ck, path))
 
 # %% ../nbs/59_predict.ipynb #38489889
 def detect(kind: str, model: nn.Module, ds, proposals: ProposalConfig|None = None, device=None, progress: bool = False) -> list[dict]:
@@ -49,8 +54,8 @@ def detect(kind: str, model: nn.Module, ds, proposals: ProposalConfig|None = Non
 
 def evaluate_checkpoint(path, ds, proposals: ProposalConfig|None = None, device=None) -> dict:
     "All metrics (`evaluate_dets`) of the detector in checkpoint `path` on the labelled dataset `ds`."
-    kind, model = load_detector(path, device)
-    n = len(class_names(path))
+    kind, model, classes = load_detector(path, device)
+    n = len(classes)
     if n != ds.num_classes: raise ValueError(f"{path}: the model has {n} classes but the test set has {ds.num_classes}")
     return evaluate_dets(detect(kind, model, ds, proposals, device), ds)
 
@@ -74,8 +79,8 @@ def predict_folder(path, images, out, proposals: ProposalConfig|None = None, dev
     "Run checkpoint `path` on the images of folder `images`; `out/predictions.json` + drawn PNGs; a summary dict."
     from sos_nb.viz import show_dets
     import matplotlib.pyplot as plt
-    kind, model = load_detector(path, device)
-    ds = ImageFolder(images, class_names(path)); out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    kind, model, classes = load_detector(path, device)
+    ds = ImageFolder(images, classes); out = Path(out); out.mkdir(parents=True, exist_ok=True)
     dets = detect(kind, model, ds, proposals, device)
     res = [{**r, 'file_name': ds.files[r['image_id']].name, 'category': ds.classes[r['category_id'] - 1]}
            for r in coco_dets(dets, list(range(len(ds))))]

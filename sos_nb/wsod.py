@@ -230,9 +230,9 @@ def _nms_boxes(boxes: Tensor, scores: Tensor, cfg: WSODConfig, thr: float) -> di
     keep = batched_nms(bx, sc, lb, cfg.nms_iou)[:cfg.max_dets]
     return {'boxes': bx[keep], 'scores': sc[keep], 'labels': lb[keep]}
 
-def load_wsod(ckpt_path, device=None) -> WSODNet:
-    "Rebuild a trained `WSODNet` from a `wsod` checkpoint (no pretrained weights needed)."
-    ck = load_checkpoint(ckpt_path, 'wsod'); c = dict(ck['meta']['cfg'])
+def load_wsod(ckpt, device=None) -> WSODNet:
+    "Rebuild a trained `WSODNet` from a `wsod` checkpoint (a path, or one `load_checkpoint` already read; no pretrained weights needed)."
+    ck = ckpt if isinstance(ckpt, dict) else load_checkpoint(ckpt, 'wsod'); c = dict(ck['meta']['cfg'])
     for k in ('scales', 'test_scales'): c[k] = tuple(c[k])
     cfg = WSODConfig(**{**c, 'pretrained': False})
     m = WSODNet(cfg, ck['meta']['num_classes']); m.load_state_dict(ck['state']['model'])

@@ -1,13 +1,10 @@
-"Shared fixtures: the `sos-nb` command of this environment and a toy configuration that runs in seconds."
+"Shared fixtures: the `sos-nb` command of this environment and the toy run the notebooks share."
 import os, subprocess, sys
 from pathlib import Path
 import pytest
 
 SOS = str(Path(sys.executable).parent / 'sos-nb')
-# A few iterations per stage on a few dozen images: the mechanics, not the accuracy.
-TOY_KV = ['data.n_train=24', 'data.n_test=8', 'stage1.iters=3', 'stage1.batch_size=4', 'stage2.iters=3', 'stage2.batch_size=2',
-          'stage3.iters=2', 'stage3.batch_labeled=2', 'stage3.batch_unlabeled=2', 'proposals.workers=1']
-TOY = [x for kv in TOY_KV for x in ('--set', kv)]
+TOY = ['--preset', 'toy']   # a few iterations per stage on a few dozen images: the mechanics, not the accuracy
 
 def sos(*args, check=None, timeout=600, **kw):
     "Run `sos-nb args...`; returns the CompletedProcess (text)."
@@ -17,11 +14,12 @@ def sos(*args, check=None, timeout=600, **kw):
     return r
 
 @pytest.fixture(scope='session')
-def toy_run(tmp_path_factory):
-    "A finished toy run folder (shared by the tests that only read it)."
-    out = tmp_path_factory.mktemp('run') / 'sos'
-    sos('run', '--quiet', '--out', out, *TOY, check=0)
-    return out
+def toy_run():
+    "The finished toy run folder that the notebooks share (`sos_nb.pipeline.toy_run`), made here if none exists for this code."
+    import torch
+    from sos_nb.pipeline import toy_run as shared
+    torch.set_num_threads(int(os.environ.get('OMP_NUM_THREADS', '2')))   # the thread count `sos()` runs the CLI with
+    return shared()
 
 def snapshot(folder: Path) -> dict:
     "Path -> bytes of every file under `folder`."

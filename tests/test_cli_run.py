@@ -2,7 +2,8 @@
 import json, contextlib, io, os
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
-from conftest import sos, TOY, TOY_KV, snapshot
+import shutil
+from conftest import sos, TOY, snapshot
 
 def test_run_folder_contract(toy_run):
     m = json.loads((toy_run / 'metrics.json').read_text())
@@ -10,10 +11,9 @@ def test_run_folder_contract(toy_run):
     for k, v in m.items():
         assert {'mAP', 'AP50', 'AP75', 'wall_s'} <= set(v), k
         assert (toy_run / k / 'dets_test.json').exists()
-    for f in ['gt_test.json', 'config.json', 'report.md', 'figures/detections.png', 'stage1/final.pt',
-              'stage2/before_decay.pt', 'stage2/final.pt', 'stage3/final.pt', 'split/split.json', 'pgf/pseudo_train.pt']:
+    for f in ['gt_test.json', 'config.json', 'stage1/final.pt', 'stage2/before_decay.pt', 'stage2/final.pt', 'stage3/final.pt',
+              'split/split.json', 'pgf/pseudo_train.pt']:
         assert (toy_run / f).exists(), f
-    assert '| stage3 |' in (toy_run / 'report.md').read_text()
 
 def test_metrics_match_pycocotools(toy_run):
     m = json.loads((toy_run / 'metrics.json').read_text())
@@ -26,20 +26,21 @@ def test_metrics_match_pycocotools(toy_run):
         assert abs(max(e.stats[0], 0) - m[stage]['mAP']) < 1e-6
         assert abs(max(e.stats[1], 0) - m[stage]['AP50']) < 1e-6
 
-def test_rerun_skips_finished_stages(toy_run):
-    before = snapshot(toy_run / 'stage2')
-    r = sos('run', '--out', toy_run, check=0)
+def test_rerun_skips_finished_stages(toy_run, tmp_path):
+    "`sos-nb run` on a finished folder trains nothing, prints the table and writes the report (on a copy: the toy run is shared)."
+    run = tmp_path / 'copy'; shutil.copytree(toy_run, run)
+    before = snapshot(run / 'stage2')
+    r = sos('run', '--out', run, check=0)
     assert r.stdout.count('[done earlier]') == 6
     assert '| stage1 |' in r.stdout
-    assert snapshot(toy_run / 'stage2') == before
-
-DATA = [x for kv in TOY_KV if kv.startswith(('data.', 'proposals.')) for x in ('--set', kv)]
+    assert snapshot(run / 'stage2') == before
+    assert '| stage3 |' in (run / 'report.md').read_text() and (run / 'figures' / 'detections.png').exists()
 
 def test_eval_reproduces_the_run(toy_run):
     "`sos-nb eval` of a stage's checkpoint on the run's own test split gives the run's numbers (stage 1 needs the same proposals)."
     m = json.loads((toy_run / 'metrics.json').read_text())
     for stage in ('stage1', 'stage3'):
-        res = json.loads(sos('eval', '--ckpt', toy_run / stage / 'final.pt', '--json', *DATA, check=0).stdout.strip().splitlines()[-1])
+        res = json.loads(sos('eval', '--ckpt', toy_run / stage / 'final.pt', '--json', *TOY, check=0).stdout.strip().splitlines()[-1])
         assert abs(res['AP50'] - m[stage]['AP50']) < 1e-9 and abs(res['mAP'] - m[stage]['mAP']) < 1e-9, (stage, res, m[stage])
 
 def test_eval_on_another_split(toy_run):
@@ -69,11 +70,13 @@ def test_predict_folder(toy_run, tmp_path):
     assert (out / 'predictions.json').exists() and (out / 'im0_dets.png').exists() and (out / 'im1_dets.png').exists()
     for d in json.loads((out / 'predictions.json').read_text()): assert d['file_name'] in ('im0.png', 'im1.png')
 
-def test_bench(toy_run):
-    r = sos('bench', '--out', toy_run, '--n-images', '4', check=0)
+def test_bench(toy_run, tmp_path):
+    "`sos-nb bench` prints the figures it writes to `bench.json` (on a copy: the toy run is shared)."
+    run = tmp_path / 'copy'; shutil.copytree(toy_run, run)
+    r = sos('bench', '--out', run, '--n-images', '4', check=0)
     b = json.loads(r.stdout)
-    assert b['stage1_s_per_img'] > 0 and b['stage3_s_per_img'] > 0 and b['eval_speedup'] > 0
-    assert (toy_run / 'bench.json').exists()
+    assert b['n_images'] == 4 and b == json.loads((run / 'bench.json').read_text())
+    assert 0 < b['stage1_proposals_s_per_img'] < b['stage1_s_per_img'] and b['stage3_s_per_img'] > 0 and b['eval_speedup'] > 0
 
 def test_branch_ablation_and_compare(toy_run, tmp_path):
     "An ablation row: `--from` reuses the unchanged steps (the source folder untouched), `--until` stops, `compare` tabulates."

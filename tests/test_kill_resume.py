@@ -1,11 +1,10 @@
 "`kill -9` in the middle of training loses at most the work since the last checkpoint, and the next run finishes."
 import json, os, signal, subprocess, time
-from conftest import SOS, TOY_KV
+from conftest import SOS, TOY
 
 def test_kill9_then_resume(tmp_path):
     out = tmp_path / 'run'
-    kv = [a if not a.startswith('stage1.iters=') else 'stage1.iters=40' for a in TOY_KV] + ['stage1.ckpt_every=5', 'stage1.log_every=5']
-    args = [x for a in kv for x in ('--set', a)]
+    args = [*TOY, *(x for a in ('stage1.iters=40', 'stage1.ckpt_every=5', 'stage1.log_every=5') for x in ('--set', a))]
     p = subprocess.Popen([SOS, 'run', '--quiet', '--out', str(out), *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     ck = out / 'stage1' / 'last.pt'
     t0 = time.time()
