@@ -6,10 +6,11 @@
 from __future__ import annotations
 import argparse, json, sys
 from pathlib import Path
-from .core import apply_overrides, read_json
+from .core import apply_overrides, read_json, preset, keep_results
+from .formats import load_datasets
 from .predict import evaluate_checkpoint, predict_folder
-from .pipeline import (sos_config, seed_overrides, SoSConfig, STEPS, Run, run_sos, run_step, summary_line, metrics_table, compare_runs,
-                             load_datasets, load_run_config, ladder_table, ladder_checks, keep_results)
+from .pipeline import (PRESETS, sos_config, seed_overrides, SoSConfig, STEPS, Run, run_sos, run_step, summary_line, metrics_table, compare_runs,
+                             load_run_config, ladder_table, ladder_checks)
 
 # %% auto #0
 __all__ = ['VERBS', 'build_parser', 'config_from_args', 'cmd_run', 'cmd_step', 'cmd_eval', 'cmd_predict', 'cmd_data',
@@ -165,7 +166,7 @@ def cmd_ehsod(a) -> int:
     from sos_nb.hybrid import ehsod_config, ehsod_config_from_dict, run_ehsod
     out = Path(a.out)
     if (out/'config.json').exists() and a.preset is None: cfg = apply_overrides(ehsod_config_from_dict(read_json(out/'config.json')), a.overrides)
-    else: cfg = ehsod_config(a.preset or 'cpu-tiny', a.overrides)
+    else: cfg = ehsod_config(a.overrides, base=preset(a.preset or 'cpu-tiny', PRESETS))
     m = run_ehsod(cfg, out, seed=a.seed, progress=not a.quiet, log=(lambda *_: None) if a.quiet else print)
     print(metrics_table(m, ('ehsod', 'boxes_only')))
     return 0

@@ -9,15 +9,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import torch
 from torch import Tensor
-from .core import pick_device, seed_everything, cfg_to_dict, atomic_write_json, atomic_write_bytes, read_json, save_checkpoint, load_checkpoint
-from .data import DataConfig, CrossLabels, WeakLabels, PseudoLabels
+from .core import (apply_overrides, pick_device, seed_everything, cfg_to_dict, atomic_write_json, atomic_write_bytes, read_json, save_checkpoint,
+                         load_checkpoint, keep_results)
+from .data import CPU_TINY_DATA, DataConfig, CrossLabels, WeakLabels, PseudoLabels
+from .formats import load_datasets
 from .evaluate import evaluate_dets, coco_gt, coco_dets
-from .proposals import ProposalConfig, compute_proposals
+from .proposals import CPU_TINY_PROPOSALS, ProposalConfig, compute_proposals
 from .wsod import WSODConfig, train_wsod, predict_wsod
 from .fsod import FSODConfig, train_fsod, predict_fsod
 from .pgf import pseudo_quality
 from .scm import SCMConfig, FCOSLite, scm_items, train_scm, predict_scm, scm_quality
-from .pipeline import load_datasets, keep_results
 
 # %% auto #0
 __all__ = ['SPLIT_METRICS', 'VARIANTS', 'VARIANT_PSEUDO', 'DRN_RESULT_FILES', 'split_classes', 'top_box_pseudo',
@@ -100,13 +101,13 @@ VARIANT_PSEUDO = {'two_head': 'top_box', 'two_head_scm': 'scm'}   # detection-he
 
 def _cpu_data() -> DataConfig:
     "The milder embedded world of the `cpu-tiny` preset, shrunk to what trains in minutes on one CPU core."
-    return DataConfig(n_train=300, n_test=100, texture=0, cooccurrence=0, n_distractors=0, frame_p=0.1, min_side=22)
+    return apply_overrides(DataConfig(n_train=300, n_test=100), CPU_TINY_DATA)
 
 @dataclass
 class DRNConfig:
     "A cross-supervised run: data, proposals, the recognition head (WSOD), the SCM, the detection head (Faster R-CNN); defaults = the CPU scale measured below."
     data: DataConfig = field(default_factory=_cpu_data)
-    proposals: ProposalConfig = field(default_factory=lambda: ProposalConfig(min_size=12, workers=1))
+    proposals: ProposalConfig = field(default_factory=lambda: apply_overrides(ProposalConfig(workers=1), CPU_TINY_PROPOSALS))
     recognition: WSODConfig = field(default_factory=lambda: WSODConfig(iters=250, warmup=25, diag_every=0, ckpt_every=50))
     scm: SCMConfig = field(default_factory=lambda: SCMConfig(iters=150))
     detection: FSODConfig = field(default_factory=lambda: FSODConfig(size=128, train_sizes=(112, 128, 144), max_size=256, anchor_sizes=(16, 32, 64, 128),

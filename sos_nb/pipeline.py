@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from typing import Callable
 from pathlib import Path
 import numpy as np, torch
-from .core import (apply_preset, apply_overrides, cfg_to_dict, cfg_from_dict, pick_device, seed_everything, atomic_write_json, atomic_write_bytes,
+from .core import (apply_preset, apply_overrides, cfg_to_dict, cfg_from_dict, scoped, pick_device, seed_everything, atomic_write_json,
                          read_json, save_checkpoint, load_checkpoint)
-from .data import DataConfig, DigitScenes, WeakLabels, FullLabels, PseudoLabels
-from .formats import VOCDataset, COCODataset
+from .data import CPU_TINY_DATA, DataConfig, DigitScenes, WeakLabels, FullLabels, PseudoLabels
+from .formats import load_datasets, check_class_coverage
 from .evaluate import coco_gt, coco_dets, evaluate_dets
-from .proposals import ProposalConfig, compute_proposals
+from .proposals import CPU_TINY_PROPOSALS, ProposalConfig, compute_proposals
 from .wsod import WSODConfig, train_wsod, predict_wsod
 from .pgf import PGFConfig, pseudo_boxes, pseudo_dataset, pseudo_quality
 from .fsod import FSODConfig, train_fsod, predict_fsod, load_fsod
@@ -22,12 +22,11 @@ from .split import SplitConfig, split_losses, make_split, split_quality
 from .teacher import TeacherConfig, train_teacher
 
 # %% auto #0
-__all__ = ['STAGE2_GPU', 'PRESETS', 'PIPELINE', 'STEPS', 'METRIC_NAMES', 'LADDER', 'RESULT_FILES', 'SoSConfig', 'sos_config',
-           'seed_overrides', 'load_run_config', 'load_datasets', 'check_class_coverage', 'Run', 'save_tensors',
-           'load_tensors', 'keep_image_classes', 'evaluate_stage', 'step_stage1', 'step_pgf', 'step_stage2',
-           'step_split', 'step_stage3', 'step_oracle', 'Step', 'step_inputs', 'Subset', 'reusable_steps', 'branch_run',
-           'run_step', 'summary_line', 'run_sos', 'metrics_table', 'compare_runs', 'ladder_table', 'ladder_checks',
-           'seed_table', 'keep_results']
+__all__ = ['STAGE2_GPU', 'PRESETS', 'PIPELINE', 'STEPS', 'METRIC_NAMES', 'LADDER', 'SoSConfig', 'sos_config', 'seed_overrides',
+           'load_run_config', 'Run', 'save_tensors', 'load_tensors', 'keep_image_classes', 'evaluate_stage',
+           'step_stage1', 'step_pgf', 'step_stage2', 'step_split', 'step_stage3', 'step_oracle', 'Step', 'step_inputs',
+           'Subset', 'reusable_steps', 'branch_run', 'run_step', 'summary_line', 'run_sos', 'metrics_table',
+           'compare_runs', 'ladder_table', 'ladder_checks', 'seed_table']
 
 # %% ../nbs/60_pipeline.ipynb #c5e0a943
 @dataclass
@@ -64,8 +63,7 @@ PRESETS: dict[str, list[str]] = {
     # The default, for 2 CPU cores: a milder embedded benchmark (flat background, no co-occurring pairs, no distractors,
     # fewer plates, no object under 22 px, no proposal under 12 px); every model setting is its dataclass default.
     # Its measured ladder and times are in results/cpu-tiny (README). `cpu-hard` is the benchmark as `DataConfig` defines it.
-    'cpu-tiny': ['data.texture=0', 'data.cooccurrence=0', 'data.n_distractors=0', 'data.frame_p=0.1', 'data.min_side=22',
-                 'proposals.min_size=12'],
+    'cpu-tiny': [*scoped('data', CPU_TINY_DATA), *scoped('proposals', CPU_TINY_PROPOSALS)],   # owned by 02_data, 05_proposals
     'cpu-hard': [],   # every dataclass default: textures, co-occurring pairs, distractors, plates, objects from 14 px
     'cpu-fast': ['data.n_train=300', 'data.n_test=80', 'stage1.iters=40', 'stage2.iters=40', 'stage3.iters=30'],
     'gpu-small': ['data.n_train=4000', 'data.n_test=600', 'stage1.iters=3000', 'stage1.batch_size=16',
@@ -89,28 +87,6 @@ def seed_overrides(seed: int) -> list[str]:
 def load_run_config(out) -> SoSConfig:
     "The configuration saved in the run folder `out` (`config.json`)."
     return cfg_from_dict(SoSConfig(), read_json(Path(out)/'config.json'))
-
-# %% ../nbs/60_pipeline.ipynb #ea59b2a5
-def load_datasets(d: DataConfig) -> tuple:
-    "(train, test) datasets for the data section `d`."
-    if d.dataset in ('digits', 'embedded'): return DigitScenes(d, 'train'), DigitScenes(d, 'test')
-    root = Path(d.root)
-    if not root.is_dir(): raise FileNotFoundError(f"data.root {str(root)!r}: no such folder (needed for dataset {d.dataset!r})")
-    if d.dataset == 'voc': return VOCDataset(root, 'trainval'), VOCDataset(root, 'test')
-    if d.dataset == 'coco':
-        a = root/'annotations'
-        return (COCODataset(a/'instances_train2017.json', root/'train2017'), COCODataset(a/'instances_val2017.json', root/'val2017'))
-    raise ValueError(f"unknown dataset {d.dataset!r}; known: embedded (digits), voc, coco")
-
-def check_class_coverage(ds, where: str = 'train split'):
-    "Refuse a training set in which some class has no image: nothing could ever learn it, and its AP would be meaningless."
-    seen = torch.stack([ds.gt(i)['labels_img'] for i in range(len(ds))]).amax(0) if len(ds) else torch.zeros(ds.num_classes)
-    missing = [ds.classes[c] for c in (seen == 0).nonzero().flatten().tolist()]
-    if missing:
-        src = getattr(ds, 'root', None) or getattr(ds, 'ann_file', None) or type(ds).__name__
-        raise ValueError(f"{src}: no training image has class(es) {', '.join(missing)} ({where}); "
-                         "remove them from the class list or add images")
-    return ds
 
 # %% ../nbs/60_pipeline.ipynb #ada5db08
 class Run:
@@ -396,17 +372,3 @@ def seed_table(folders, rows: dict, header: str = '') -> str:
     folders = [Path(f) for f in folders]
     lines = [f"| {header} | " + ' | '.join(f.name for f in folders) + ' |', '|---|' + '---|' * len(folders)]
     return '\n'.join(lines + [f"| {label} | " + ' | '.join(fn(f) for f in folders) + ' |' for label, fn in rows.items()])
-
-# %% ../nbs/60_pipeline.ipynb #ef81e5ff
-RESULT_FILES = ('config.json', 'metrics.json', '*/done.json', 'pgf/quality.json', 'stage1/metrics.jsonl', 'stage1/seeds.jsonl', 'stage2/metrics.jsonl',
-                'stage3/metrics.jsonl', 'oracle/metrics.jsonl')
-
-def keep_results(run, dest, patterns=RESULT_FILES) -> list[Path]:
-    "Copy the small result files of run folder `run` (the glob `patterns`: metrics, configs, logs; no checkpoints or detections) to `dest`."
-    run, dest = Path(run), Path(dest)
-    if not (run/'config.json').exists(): raise FileNotFoundError(f"{run}: not a run folder (no config.json)")
-    kept = []
-    for pat in patterns:
-        for f in sorted(run.glob(pat)):
-            atomic_write_bytes(dest/f.relative_to(run), f.read_bytes()); kept.append(dest/f.relative_to(run))
-    return kept
