@@ -20,13 +20,14 @@ from .pgf import PGFConfig, pseudo_boxes, pseudo_dataset, pseudo_quality
 from .fsod import FSODConfig, train_fsod, predict_fsod, load_fsod
 from .split import SplitConfig, split_losses, make_split, split_quality
 from .teacher import TeacherConfig, train_teacher
+from .drn import SPLIT_PARTS
 
 # %% auto #0
 __all__ = ['STAGE2_GPU', 'PRESETS', 'PIPELINE', 'STEPS', 'METRIC_NAMES', 'LADDER', 'SoSConfig', 'sos_config', 'seed_overrides',
            'load_run_config', 'Run', 'save_tensors', 'load_tensors', 'keep_image_classes', 'evaluate_stage',
            'step_stage1', 'step_pgf', 'step_stage2', 'step_split', 'step_stage3', 'step_oracle', 'Step', 'step_inputs',
            'Subset', 'reusable_steps', 'branch_run', 'run_step', 'summary_line', 'run_sos', 'metrics_table',
-           'compare_runs', 'ladder_table', 'ladder_checks', 'seed_table']
+           'metric_rows', 'compare_runs', 'ladder_table', 'ladder_checks', 'seed_table']
 
 # %% ../nbs/60_pipeline.ipynb #c5e0a943
 @dataclass
@@ -334,15 +335,45 @@ def _mean_std(v) -> str:
     v = np.asarray(v, dtype=float)
     return f"{v.mean():.3f} ± {v.std(ddof=1):.3f}" if len(v) > 1 else f"{v[0]:.3f}"
 
-def compare_runs(groups: dict, step: str = 'stage3', keys=('AP50', 'mAP', 'AP75', 'corloc')) -> str:
-    "Markdown table of `step`'s metrics per group of run folders (e.g. the seeds of one variant): mean ± std over the runs that finished it."
-    rows = [f"| {step} | runs | " + ' | '.join(METRIC_NAMES.get(k, k) for k in keys) + ' |', '|---|---|' + '---|' * len(keys)]
+def _is_split(row) -> bool: return isinstance(row, dict) and set(SPLIT_PARTS) <= set(row)
+
+def metric_rows(metrics: dict, part: str = 'novel') -> dict[str, dict]:
+    "The rows of a run's `metrics.json` by step or variant: SoS steps and EHSOD variants as they are, of a DRN variant its `part` (novel | base | all)."
+    if part not in SPLIT_PARTS: raise ValueError(f"part must be one of {', '.join(SPLIT_PARTS)}, got {part!r}")
+    return {k: (v[part] if _is_split(v) else v) for k, v in metrics.items() if isinstance(v, dict)}   # not DRN's class-name lists
+
+def _check_comparable(rows: dict):
+    "Refuse run folders of different kinds (SoS, EHSOD, DRN): two that share no step or variant have nothing to compare."
+    first, *rest = rows
+    for f in rest:
+        if not set(rows[f]) & set(rows[first]):
+            raise ValueError(f"compare: {first} holds {', '.join(rows[first]) or 'no metrics'} and {f} holds {', '.join(rows[f]) or 'no metrics'}: "
+                             "no step or variant in common; compare run folders of one kind (SoS, EHSOD or DRN)")
+
+def compare_runs(groups: dict, step: str|None = None, keys=None, part: str = 'novel') -> str:
+    "Markdown table, mean ± std over each group of run folders (e.g. a variant's seeds), of `step` or of every step/variant they hold (`metric_rows`)."
+    ms = {f: read_json(Path(f)/'metrics.json') for fs in groups.values() for f in fs if (Path(f)/'metrics.json').exists()}
+    if not ms: raise FileNotFoundError(f"compare: no metrics.json in any of the run folders ({', '.join(str(f) for fs in groups.values() for f in fs)})")
+    rows = {f: metric_rows(m, part) for f, m in ms.items()}
+    _check_comparable(rows)
+    held = list(dict.fromkeys(s for r in rows.values() for s in r))
+    if step is not None and step not in held: raise KeyError(f"compare: no run folder holds {step!r}; they hold {', '.join(held)}")
+    steps = [step] if step else held
+    cells = [r[s] for r in rows.values() for s in steps if s in r]
+    keys = list(keys or [k for k in METRIC_NAMES if all(k in c for c in cells)])
+    bad = [k for k in keys if not all(isinstance(c.get(k), (int, float)) for c in cells)]
+    if bad or not keys: raise KeyError(f"compare: {', '.join(bad) or 'no metric'} not a number in every run; they share "
+                                       f"{', '.join(k for k in cells[0] if all(isinstance(c.get(k), (int, float)) for c in cells))}")
+    what = 'step' if step is None else step
+    if any(_is_split(v) for m in ms.values() for v in m.values()): what += f' ({part} classes)'
+    head = ['group', what] if step is None else [what]
+    lines = ['| ' + ' | '.join(head + ['runs'] + [METRIC_NAMES.get(k, k) for k in keys]) + ' |', '|---' * (len(head) + 1 + len(keys)) + '|']
     for label, folders in groups.items():
-        ms = [read_json(Path(f)/'metrics.json').get(step) for f in folders if (Path(f)/'metrics.json').exists()]
-        ms = [m for m in ms if m]
-        if not ms: rows.append(f"| {label} | 0 | " + ' | '.join('—' for _ in keys) + ' |'); continue
-        rows.append(f"| {label} | {len(ms)} | " + ' | '.join(_mean_std([m[k] for m in ms]) for k in keys) + ' |')
-    return '\n'.join(rows)
+        for s in steps:
+            rs = [rows[f][s] for f in folders if f in rows and s in rows[f]]
+            vals = [_mean_std([r[k] for r in rs]) for k in keys] if rs else ['—'] * len(keys)
+            lines.append('| ' + ' | '.join(([label, s] if step is None else [label]) + [str(len(rs))] + vals) + ' |')
+    return '\n'.join(lines)
 
 # %% ../nbs/60_pipeline.ipynb #864f5551
 LADDER = {'stage1': 'stage 1 (MIL detector on proposals)', 'stage2': 'stage 2 (Faster R-CNN on PGF pseudo boxes)',
