@@ -6,10 +6,12 @@
 from __future__ import annotations
 import argparse, json, sys
 from pathlib import Path
-from .core import apply_overrides, read_json
+from .core import apply_overrides, read_json, preset, keep_results
+from .formats import load_datasets
 from .predict import evaluate_checkpoint, predict_folder
-from .pipeline import (sos_config, seed_overrides, SoSConfig, PRESETS, STEPS, Run, run_sos, run_step, summary_line, metrics_table, compare_runs,
-                             load_datasets, load_run_config, ladder_table, ladder_checks, keep_results)
+from .pipeline import (PRESETS, sos_config, seed_overrides, SoSConfig, STEPS, Run, run_sos, run_step, summary_line, metrics_table, compare_runs,
+                             load_run_config, ladder_table, ladder_checks)
+from .drn import SPLIT_PARTS
 
 # %% auto #0
 __all__ = ['VERBS', 'build_parser', 'config_from_args', 'cmd_run', 'cmd_step', 'cmd_eval', 'cmd_predict', 'cmd_data',
@@ -49,9 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--preview', default=None, metavar='PNG', help='write a grid of samples to this file')
     p = sub.add_parser('evaluate', help='COCO ground truth + COCO results -> metrics JSON')
     p.add_argument('--gt', required=True); p.add_argument('--dets', required=True)
-    p = sub.add_parser('compare', help='mean ± std of one step over groups of run folders (seeds of each variant)')
+    p = sub.add_parser('compare', help='mean ± std of each step or variant over groups of run folders (SoS, EHSOD or DRN; e.g. the seeds of each variant)')
     p.add_argument('groups', nargs='+', metavar='LABEL=RUN[,RUN...]', help='run folders may be glob patterns, e.g. split=runs/split_s*')
-    p.add_argument('--step', choices=STEPS, default='stage3')
+    p.add_argument('--step', default=None, help="one step (SoS: stage3, ...) or variant (EHSOD: ehsod, boxes_only; DRN: two_head_scm, ...); default: every one the folders hold")
+    p.add_argument('--part', choices=SPLIT_PARTS, default='novel', help="DRN folders: the classes whose metrics to show (default novel)")
+    p.add_argument('--keys', default=None, metavar='KEY[,KEY...]', help="metrics.json keys to show, e.g. AP50,voc07_AP50 (default: mAP50, mAP50:95, mAP75, CorLoc where every run has them)")
     p.add_argument('--ladder', action='store_true', help="Table 3 instead: every stage of each group's runs, and the seed-by-seed checks")
     p = sub.add_parser('ehsod', help='EHSOD (hybrid supervision: a seeded fraction of training images keeps its boxes) and the same detector on the box images alone')
     p.add_argument('--out', default='runs/ehsod')
@@ -155,7 +159,7 @@ def cmd_compare(a) -> int:
                 if not (Path(h)/'config.json').exists(): raise FileNotFoundError(f"{h}: not a run folder (no config.json)")
             folders += hits
         groups[label] = folders
-    if not a.ladder: print(compare_runs(groups, a.step)); return 0
+    if not a.ladder: print(compare_runs(groups, a.step, a.keys.split(',') if a.keys else None, a.part)); return 0
     for label, folders in groups.items():
         print(f'{label}\n\n{ladder_table(folders)}\n')
         for k, v in ladder_checks(folders).items(): print(f'- {k}: {v}')
@@ -165,18 +169,15 @@ def cmd_ehsod(a) -> int:
     from sos_nb.hybrid import ehsod_config, ehsod_config_from_dict, run_ehsod
     out = Path(a.out)
     if (out/'config.json').exists() and a.preset is None: cfg = apply_overrides(ehsod_config_from_dict(read_json(out/'config.json')), a.overrides)
-    else: cfg = ehsod_config(a.preset or 'cpu-tiny', a.overrides)
+    else: cfg = ehsod_config(a.overrides, base=preset(a.preset or 'cpu-tiny', PRESETS))
     m = run_ehsod(cfg, out, seed=a.seed, progress=not a.quiet, log=(lambda *_: None) if a.quiet else print)
     print(metrics_table(m, ('ehsod', 'boxes_only')))
     return 0
 
 def cmd_drn(a) -> int:
-    from sos_nb.drn import DRNConfig, run_drn
+    from sos_nb.drn import DRNConfig, run_drn, drn_table
     m = run_drn(apply_overrides(DRNConfig(), a.overrides), a.out, seed=a.seed, progress=not a.quiet, log=(lambda *_: None) if a.quiet else print)
-    rows = ['| variant | novel mAP50 | novel mAP50:95 | base mAP50 | all mAP50 |', '|---|---|---|---|---|']
-    rows += [f"| {v} | {r['novel']['AP50']:.3f} | {r['novel']['mAP']:.3f} | {r['base']['AP50']:.3f} | {r['all']['AP50']:.3f} |"
-             for v, r in m.items() if isinstance(r, dict) and 'novel' in r]
-    print('\n'.join(rows))
+    print(drn_table(m))
     return 0
 
 def cmd_keep(a) -> int:

@@ -11,9 +11,10 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['set_key', 'apply_overrides', 'apply_preset', 'cfg_to_dict', 'cfg_from_dict', 'pick_device', 'seed_everything',
-           'peak_rss_mb', 'timeit', 'atomic_write_bytes', 'atomic_write_json', 'read_json', 'save_checkpoint',
-           'load_checkpoint', 'JsonlLogger', 'read_jsonl', 'pretrained_path', 'pretrained_state']
+__all__ = ['RESULT_FILES', 'set_key', 'apply_overrides', 'preset', 'apply_preset', 'scoped', 'cfg_to_dict', 'cfg_from_dict',
+           'pick_device', 'seed_everything', 'peak_rss_mb', 'timeit', 'atomic_write_bytes', 'atomic_write_json',
+           'read_json', 'save_checkpoint', 'load_checkpoint', 'JsonlLogger', 'read_jsonl', 'keep_results',
+           'pretrained_path', 'pretrained_state']
 
 # %% ../nbs/00_core.ipynb #22b522ea
 def _coerce(value: str, typ, current):
@@ -72,10 +73,18 @@ def _split_kv(s: str):
     return k.strip(), v.strip()
 
 # %% ../nbs/00_core.ipynb #327fcf78
+def preset(name: str, presets: dict[str, list[str]]) -> list[str]:
+    "The override list of preset `name` in `presets`, refusing an unknown name with the known ones."
+    if name not in presets: raise KeyError(f"unknown preset {name!r}; known: {', '.join(presets)}")
+    return presets[name]
+
 def apply_preset(cfg, name: str, presets: dict[str, list[str]], overrides=()):
     "Apply the override list `presets[name]`, then the user's `overrides` (which win), to `cfg`."
-    if name not in presets: raise KeyError(f"unknown preset {name!r}; known: {', '.join(presets)}")
-    return apply_overrides(apply_overrides(cfg, presets[name]), overrides)
+    return apply_overrides(apply_overrides(cfg, preset(name, presets)), overrides)
+
+def scoped(section: str, overrides) -> list[str]:
+    "A section's own `key=value` overrides as keys of the config that holds it: `scoped('data', ['seed=1'])` -> `['data.seed=1']`."
+    return [f'{section}.{o}' for o in overrides]
 
 def cfg_to_dict(cfg) -> dict:
     "A JSON-able dict of a (nested) config dataclass."
@@ -182,6 +191,19 @@ def read_jsonl(path) -> list[dict]:
         try: rows.append(json.loads(line))
         except json.JSONDecodeError: pass
     return rows
+
+# %% ../nbs/00_core.ipynb #428556a4
+RESULT_FILES = ('config.json', 'metrics.json', '*/done.json', '*/quality.json', '*/*.jsonl')
+
+def keep_results(run, dest, patterns=RESULT_FILES) -> list[Path]:
+    "Copy the small result files of run folder `run` (the glob `patterns`: metrics, configs, logs; no checkpoints or detections) to `dest`."
+    run, dest = Path(run), Path(dest)
+    if not (run/'config.json').exists(): raise FileNotFoundError(f"{run}: not a run folder (no config.json)")
+    kept = []
+    for pat in patterns:
+        for f in sorted(run.glob(pat)):
+            atomic_write_bytes(dest/f.relative_to(run), f.read_bytes()); kept.append(dest/f.relative_to(run))
+    return kept
 
 # %% ../nbs/00_core.ipynb #428c212a
 _KNOWN_WEIGHTS = {  # torchvision file name -> sha256 prefix (torchvision names files by it)

@@ -13,9 +13,9 @@ from torch import Tensor
 from .boxes import flip_boxes, scale_boxes
 
 # %% auto #0
-__all__ = ['REGIMES', 'DataConfig', 'upsample', 'source_split', 'cooccurrence_pairs', 'make_scene', 'dataset_stats',
-           'DigitScenes', 'WeakLabels', 'FullLabels', 'HybridLabels', 'CrossLabels', 'PseudoLabels', 'make_regime',
-           'collate', 'hflip', 'resize', 'WeakAug', 'StrongAug']
+__all__ = ['CPU_TINY_DATA', 'REGIMES', 'DataConfig', 'upsample', 'source_split', 'cooccurrence_pairs', 'make_scene',
+           'dataset_stats', 'DigitScenes', 'WeakLabels', 'FullLabels', 'HybridLabels', 'CrossLabels', 'PseudoLabels',
+           'make_regime', 'collate', 'hflip', 'resize', 'WeakAug', 'StrongAug']
 
 # %% ../nbs/02_data.ipynb #736be92e
 @dataclass
@@ -38,6 +38,9 @@ class DataConfig:
     max_iou: float = 0.3         # instances overlap less than this
     test_frac: float = 0.25      # fraction of the 1,797 source digits reserved for the test split
     texture: float = 1.0         # contrast of the background texture: 1 = the real texture, 0 = flat (tinted) background
+
+# %% ../nbs/02_data.ipynb #69b5704f
+CPU_TINY_DATA: list[str] = ['texture=0', 'cooccurrence=0', 'n_distractors=0', 'frame_p=0.1', 'min_side=22']
 
 # %% ../nbs/02_data.ipynb #a25c3ba1
 @functools.lru_cache(maxsize=None)

@@ -9,20 +9,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import torch
 from torch import Tensor
-from .core import pick_device, seed_everything, cfg_to_dict, atomic_write_json, atomic_write_bytes, read_json, save_checkpoint, load_checkpoint
-from .data import DataConfig, CrossLabels, WeakLabels, PseudoLabels
+from .core import (apply_overrides, pick_device, seed_everything, cfg_to_dict, atomic_write_json, atomic_write_bytes, read_json, save_checkpoint,
+                         load_checkpoint, keep_results)
+from .data import CPU_TINY_DATA, DataConfig, CrossLabels, WeakLabels, PseudoLabels
+from .formats import load_datasets
 from .evaluate import evaluate_dets, coco_gt, coco_dets
-from .proposals import ProposalConfig, compute_proposals
+from .proposals import CPU_TINY_PROPOSALS, ProposalConfig, compute_proposals
 from .wsod import WSODConfig, train_wsod, predict_wsod
 from .fsod import FSODConfig, train_fsod, predict_fsod
 from .pgf import pseudo_quality
 from .scm import SCMConfig, FCOSLite, scm_items, train_scm, predict_scm, scm_quality
-from .pipeline import load_datasets, keep_results
 
 # %% auto #0
-__all__ = ['SPLIT_METRICS', 'VARIANTS', 'VARIANT_PSEUDO', 'DRN_RESULT_FILES', 'split_classes', 'top_box_pseudo',
+__all__ = ['SPLIT_METRICS', 'SPLIT_PARTS', 'VARIANTS', 'VARIANT_PSEUDO', 'DRN_RESULT_FILES', 'split_classes', 'top_box_pseudo',
            'restrict_classes', 'scm_pseudo', 'cross_targets', 'evaluate_split', 'DRNConfig', 'drn_seeded', 'run_drn',
-           'keep_drn_results']
+           'keep_drn_results', 'drn_table']
 
 # %% ../nbs/50_drn.ipynb #c227c16d
 def split_classes(classes, n_base: int = 5) -> tuple[list[int], list[int]]:
@@ -85,11 +86,12 @@ def cross_targets(cross_ds, novel_pseudo: list[dict]) -> list[dict]:
 
 # %% ../nbs/50_drn.ipynb #3ddd4761
 SPLIT_METRICS = ('mAP', 'AP50', 'AP75')
+SPLIT_PARTS = ('novel', 'base', 'all')   # the class subsets of a variant's metrics (metrics.json's nesting, which `compare` reads)
 
 def evaluate_split(dets: list[dict], ds, base, novel) -> dict:
     "`{'novel', 'base', 'all'}` metrics (COCO mAP, AP50, AP75 and per-class AP50) of detections aligned with `ds` (hidden truth via `.gt`)."
     gts = [ds.gt(i) for i in range(len(ds))]; res = {}
-    for name, cs in (('novel', list(novel)), ('base', list(base)), ('all', sorted([*base, *novel]))):
+    for name, cs in zip(SPLIT_PARTS, (list(novel), list(base), sorted([*base, *novel]))):
         r = evaluate_dets(restrict_classes(dets, cs), restrict_classes(gts, cs), corloc=False, classes=[ds.classes[c] for c in cs])
         res[name] = {**{k: r[k] for k in SPLIT_METRICS}, 'per_class_AP50': r['per_class']}
     return res
@@ -100,13 +102,13 @@ VARIANT_PSEUDO = {'two_head': 'top_box', 'two_head_scm': 'scm'}   # detection-he
 
 def _cpu_data() -> DataConfig:
     "The milder embedded world of the `cpu-tiny` preset, shrunk to what trains in minutes on one CPU core."
-    return DataConfig(n_train=300, n_test=100, texture=0, cooccurrence=0, n_distractors=0, frame_p=0.1, min_side=22)
+    return apply_overrides(DataConfig(n_train=300, n_test=100), CPU_TINY_DATA)
 
 @dataclass
 class DRNConfig:
     "A cross-supervised run: data, proposals, the recognition head (WSOD), the SCM, the detection head (Faster R-CNN); defaults = the CPU scale measured below."
     data: DataConfig = field(default_factory=_cpu_data)
-    proposals: ProposalConfig = field(default_factory=lambda: ProposalConfig(min_size=12, workers=1))
+    proposals: ProposalConfig = field(default_factory=lambda: apply_overrides(ProposalConfig(workers=1), CPU_TINY_PROPOSALS))
     recognition: WSODConfig = field(default_factory=lambda: WSODConfig(iters=250, warmup=25, diag_every=0, ckpt_every=50))
     scm: SCMConfig = field(default_factory=lambda: SCMConfig(iters=150))
     detection: FSODConfig = field(default_factory=lambda: FSODConfig(size=128, train_sizes=(112, 128, 144), max_size=256, anchor_sizes=(16, 32, 64, 128),
@@ -187,7 +189,7 @@ def _part_pseudo(run: _Parts) -> dict:
     items = scm_items(run.cross, scored, rel_thresh=c.scm_rel_thresh, max_boxes=c.scm_max_boxes)
     base_items, novel_items = [it for it in items if it['label'] in run.base], [it for it in items if it['label'] in run.novel]
     torch.manual_seed(c.scm.seed); scm = FCOSLite()
-    rows = train_scm(scm, base_items, c.scm)
+    rows = train_scm(scm, base_items, c.scm, progress=run.progress)
     scm_boxes = scm_pseudo(novel_items, predict_scm(scm, novel_items), len(run.train), c.scm_keep_rel)
     save_checkpoint(d/'pseudo_train.pt', 'pseudo', {'top_box': top, 'scm': scm_boxes, 'scm_model': scm.state_dict()})
     # the hidden truth of the novel classes, read for this report only
@@ -233,3 +235,11 @@ def keep_drn_results(run, dest) -> list[Path]:
     "Copy the small result files of DRN run folder `run` (configs, metrics, logs; no checkpoints or detections) to `dest`."
     if not (Path(run)/'metrics.json').exists(): raise FileNotFoundError(f"{run}: not a finished DRN run folder (no metrics.json)")
     return keep_results(run, dest, DRN_RESULT_FILES)
+
+# %% ../nbs/50_drn.ipynb #eb814ae1
+def drn_table(metrics: dict) -> str:
+    "Markdown table of one DRN run's `metrics.json`: per variant, novel mAP50 and mAP50:95, base and all mAP50."
+    rows = ['| variant | novel mAP50 | novel mAP50:95 | base mAP50 | all mAP50 |', '|---|---|---|---|---|']
+    rows += [f"| {v} | {r['novel']['AP50']:.3f} | {r['novel']['mAP']:.3f} | {r['base']['AP50']:.3f} | {r['all']['AP50']:.3f} |"
+             for v, r in metrics.items() if isinstance(r, dict) and set(SPLIT_PARTS) <= set(r)]
+    return '\n'.join(rows)

@@ -11,10 +11,12 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 from torch import Tensor
+from .data import DataConfig, DigitScenes
 
 # %% auto #0
 __all__ = ['VOC_CLASSES', 'COCO_FIXTURE_CATS', 'DatasetError', 'load_image', 'image_size', 'box_problem', 'DetectionFolder',
-           'parse_voc_xml', 'VOCDataset', 'write_voc_fixture', 'COCODataset', 'write_coco_fixture']
+           'parse_voc_xml', 'VOCDataset', 'write_voc_fixture', 'COCODataset', 'write_coco_fixture', 'load_datasets',
+           'check_class_coverage']
 
 # %% ../nbs/06_formats.ipynb #c994c2f2
 VOC_CLASSES = ['aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat', 'chair', 'cow', 'diningtable',
@@ -242,3 +244,25 @@ def write_coco_fixture(root, n: int = 4, seed: int = 0) -> tuple[Path, Path]:
     ann_file = root/'instances.json'
     ann_file.write_text(json.dumps(dict(images=images, annotations=anns, categories=COCO_FIXTURE_CATS)))
     return ann_file, img_dir
+
+# %% ../nbs/06_formats.ipynb #d1f2e4bd
+def load_datasets(d: DataConfig) -> tuple:
+    "(train, test) datasets for the data section `d`."
+    if d.dataset in ('digits', 'embedded'): return DigitScenes(d, 'train'), DigitScenes(d, 'test')
+    root = Path(d.root)
+    if not root.is_dir(): raise FileNotFoundError(f"data.root {str(root)!r}: no such folder (needed for dataset {d.dataset!r})")
+    if d.dataset == 'voc': return VOCDataset(root, 'trainval'), VOCDataset(root, 'test')
+    if d.dataset == 'coco':
+        a = root/'annotations'
+        return (COCODataset(a/'instances_train2017.json', root/'train2017'), COCODataset(a/'instances_val2017.json', root/'val2017'))
+    raise ValueError(f"unknown dataset {d.dataset!r}; known: embedded (digits), voc, coco")
+
+def check_class_coverage(ds, where: str = 'train split'):
+    "Refuse a training set in which some class has no image: nothing could ever learn it, and its AP would be meaningless."
+    seen = torch.stack([ds.gt(i)['labels_img'] for i in range(len(ds))]).amax(0) if len(ds) else torch.zeros(ds.num_classes)
+    missing = [ds.classes[c] for c in (seen == 0).nonzero().flatten().tolist()]
+    if missing:
+        src = getattr(ds, 'root', None) or getattr(ds, 'ann_file', None) or type(ds).__name__
+        raise ValueError(f"{src}: no training image has class(es) {', '.join(missing)} ({where}); "
+                         "remove them from the class list or add images")
+    return ds

@@ -4,7 +4,7 @@
 
 # %% ../nbs/41_hybrid.ipynb #fea4174b
 from __future__ import annotations
-import copy, json, shutil, time
+import copy, json, time
 from dataclasses import dataclass, field
 from pathlib import Path
 import torch
@@ -14,20 +14,21 @@ from fastcore.basics import patch
 from torchvision.models.detection._utils import BoxCoder, Matcher, BalancedPositiveNegativeSampler
 from torchvision.models.detection.faster_rcnn import TwoMLPHead
 from torchvision.ops import box_iou, batched_nms, clip_boxes_to_image, remove_small_boxes
-from .core import apply_overrides, cfg_from_dict, cfg_to_dict, pick_device, seed_everything, atomic_write_json, read_json, load_checkpoint
+from .core import (apply_overrides, cfg_from_dict, cfg_to_dict, scoped, pick_device, seed_everything, atomic_write_json, read_json,
+                         load_checkpoint, keep_results)
 from .loop import batch_indices, train_loop, warmup_step
-from .data import DataConfig, HybridLabels, hflip
+from .data import CPU_TINY_DATA, DataConfig, HybridLabels, hflip
+from .formats import load_datasets
 from .evaluate import coco_gt, coco_dets, evaluate_dets
 from .fsod import FSODConfig, predict_fsod
 from .cam import CamConfig, CamRPN, build_cam_detector, hybrid_transform, to_cam_target
-from .pipeline import PRESETS, load_datasets
 
 # %% auto #0
-__all__ = ['REG_WEIGHTS', 'VARIANTS', 'BENCH_FILES', 'CascadeConfig', 'EHSODConfig', 'ehsod_config', 'ehsod_seed_overrides',
-           'ehsod_config_from_dict', 'HybridHead', 'image_scores', 'mid_loss', 'proposal_targets', 'proposals_loss',
-           'fast_rcnn_losses', 'HybridCascade', 'EHSOD', 'build_ehsod', 'ehsod_loss_weights', 'box_image_split',
-           'train_ehsod', 'predict_ehsod', 'load_ehsod', 'cascade_trace', 'predict_stages', 'cascade_record',
-           'run_ehsod', 'ehsod_benchmark', 'write_summary']
+__all__ = ['CPU_TINY', 'REG_WEIGHTS', 'VARIANTS', 'BENCH_FILES', 'CascadeConfig', 'EHSODConfig', 'ehsod_overrides',
+           'ehsod_config', 'ehsod_seed_overrides', 'ehsod_config_from_dict', 'HybridHead', 'image_scores', 'mid_loss',
+           'proposal_targets', 'proposals_loss', 'fast_rcnn_losses', 'HybridCascade', 'EHSOD', 'build_ehsod',
+           'ehsod_loss_weights', 'box_image_split', 'train_ehsod', 'predict_ehsod', 'load_ehsod', 'cascade_trace',
+           'predict_stages', 'cascade_record', 'run_ehsod', 'ehsod_benchmark', 'write_summary']
 
 # %% ../nbs/41_hybrid.ipynb #2f8bec6b
 @dataclass
@@ -78,13 +79,19 @@ class EHSODConfig:
 _SCHEDULE_KEYS = ('iters', 'batch_size', 'lr', 'momentum', 'weight_decay', 'warmup', 'lr_steps', 'gamma', 'clip', 'flip_p',
                   'log_every', 'ckpt_every', 'seed')   # FSODConfig fields that are EHSOD's own, top-level, settings
 
-def ehsod_config(preset: str = 'cpu-tiny', overrides=()) -> EHSODConfig:
-    "An `EHSODConfig` with the SoS preset `preset`'s data and stage-2 architecture (as `detector.`), then `key=value` `overrides`."
-    if preset not in PRESETS: raise KeyError(f"unknown preset {preset!r}; known: {', '.join(PRESETS)}")
-    base = [o for o in PRESETS[preset] if o.startswith('data.')]
-    base += ['detector.' + o.removeprefix('stage2.') for o in PRESETS[preset]
-             if o.startswith('stage2.') and o.removeprefix('stage2.').split('=')[0] not in _SCHEDULE_KEYS]
-    return apply_overrides(apply_overrides(EHSODConfig(), base), overrides)
+CPU_TINY: list[str] = scoped('data', CPU_TINY_DATA)   # the data of SoS's default preset, `cpu-tiny`: EHSOD's default world
+
+def ehsod_overrides(sos_overrides) -> list[str]:
+    "The EHSOD form of an SoS override list (a preset): its `data.` keys as they are, its `stage2.` architecture keys as `detector.`; the rest dropped."
+    if isinstance(sos_overrides, str):
+        raise TypeError(f"ehsod_overrides: give an override list (e.g. sos_nb.pipeline.PRESETS[{sos_overrides!r}]), not the name {sos_overrides!r}")
+    arch = [o.removeprefix('stage2.') for o in sos_overrides if o.startswith('stage2.')]
+    return [o for o in sos_overrides if o.startswith('data.')] + scoped('detector', [o for o in arch if o.split('=')[0] not in _SCHEDULE_KEYS])
+
+def ehsod_config(overrides=(), base=CPU_TINY) -> EHSODConfig:
+    "An `EHSODConfig`: the SoS override list `base` (a preset; default: cpu-tiny's data) as `ehsod_overrides` maps it, then `key=value` `overrides`."
+    if isinstance(overrides, str): raise TypeError(f"ehsod_config: overrides is a list of key=value strings, got {overrides!r} (a preset's list goes in `base`)")
+    return apply_overrides(apply_overrides(EHSODConfig(), ehsod_overrides(base)), overrides)
 
 def ehsod_seed_overrides(seed: int) -> list[str]:
     "Overrides for one seed of a benchmark: the training seed and the draw of the box images; the data stay the same."
@@ -419,10 +426,7 @@ def ehsod_benchmark(cfg: EHSODConfig, seeds, runs_dir, dest, variants=VARIANTS, 
     for s in seeds:
         run = runs_dir/f'seed{s}'
         run_ehsod(cfg, run, seed=s, variants=variants, progress=progress, log=log)
-        for pat in BENCH_FILES:
-            for f in sorted(run.glob(pat)):
-                (dest/f'seed{s}'/f.relative_to(run)).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(f, dest/f'seed{s}'/f.relative_to(run))
+        keep_results(run, dest/f'seed{s}', BENCH_FILES)
     return write_summary(dest)
 
 def write_summary(dest, keys=('mAP', 'AP50', 'AP75', 'corloc', 'wall_s')) -> dict:

@@ -22,11 +22,21 @@ def iter_seed(seed: int, it: int) -> int:
     "Seed of every random draw of iteration `it` (flip, scale, proposal sample): depends on nothing else, so resume repeats it."
     return seed * SEED_ITER + it
 
-def batch_indices(n: int, it: int, bs: int, seed: int) -> list[int]:
-    "Images of batch `it`: slice `it mod (n // bs)` of epoch `it // (n // bs)`'s seeded permutation (all `n` if `n < bs`)."
+def _perm(n: int, seed: int, ep: int) -> Tensor:
+    "Epoch `ep`'s seeded permutation of `n` images."
+    return torch.randperm(n, generator=torch.Generator().manual_seed(seed * SEED_EPOCH + ep))
+
+def batch_indices(n: int, it: int, bs: int, seed: int, drop_last: bool = True) -> list[int]:
+    "Images of batch `it`: slice `it mod (n // bs)` of epoch `it // (n // bs)`'s seeded permutation (all `n` if `n < bs`); see above for `drop_last=False`."
     if n <= 0 or bs <= 0: raise ValueError(f"batch_indices: need n > 0 and bs > 0, got n={n}, bs={bs}")
+    if not drop_last:
+        out, pos = [], it * bs
+        while len(out) < bs:
+            ep, off = divmod(pos, n)
+            take = _perm(n, seed, ep)[off:off + bs - len(out)].tolist(); out += take; pos += len(take)
+        return out
     per = max(n // bs, 1); ep, k = divmod(it, per)
-    perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed * SEED_EPOCH + ep))
+    perm = _perm(n, seed, ep)
     return perm[k * bs:(k + 1) * bs].tolist() if n >= bs else perm.tolist()
 
 # %% ../nbs/08_loop.ipynb #e24d4d8f
@@ -67,7 +77,7 @@ def train_loop(step: Callable[[int], tuple], cfg, opt: torch.optim.Optimizer, st
     clip = getattr(cfg, 'clip', 0) or 0
     if clip and params is None: params = [p for g in opt.param_groups for p in g['params']]
     bar = tqdm(total=cfg.iters, initial=start, disable=not progress, desc=desc, mininterval=2)
-    t0, seen = time.time(), 0
+    t0, seen, rows = time.time(), 0, []
     try:
         for it in range(start, cfg.iters):
             torch.manual_seed(iter_seed(cfg.seed, it))
@@ -83,12 +93,12 @@ def train_loop(step: Callable[[int], tuple], cfg, opt: torch.optim.Optimizer, st
                 el = time.time() - t0
                 row = dict(iter=it + 1, loss=loss.item(), lr=opt.param_groups[-1]['lr'], img_per_s=seen / max(el, 1e-9), elapsed_s=el)
                 if gn is not None: row['grad_norm'] = gn.item()
-                log.log(**row, **{k: _value(v) for k, v in parts.items()})
+                rows.append(log.log(**row, **{k: _value(v) for k, v in parts.items()}))
                 bar.set_postfix(loss=f"{row['loss']:.3f}", img_s=f"{row['img_per_s']:.1f}")
             if on_iter is not None: on_iter(it + 1)
             if out and ((it + 1) % cfg.ckpt_every == 0 or it + 1 == cfg.iters):
                 save_checkpoint(out/'last.pt', kind, {**{k: o.state_dict() for k, o in state.items()}, 'iter': it + 1})
-        el = time.time() - t0; summary = dict(start=start, train_s=el, img_per_s=seen / max(el, 1e-9))
+        el = time.time() - t0; summary = dict(start=start, train_s=el, img_per_s=seen / max(el, 1e-9), log=rows)
         if out and final is not None and (start < cfg.iters or not (out/'final.pt').exists()):
             fkind, fstate, meta = final()
             save_checkpoint(out/'final.pt', fkind, {**fstate, 'iter': cfg.iters}, **meta, train_s=el, img_per_s=summary['img_per_s'])

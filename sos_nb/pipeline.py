@@ -9,25 +9,25 @@ from dataclasses import dataclass, field
 from typing import Callable
 from pathlib import Path
 import numpy as np, torch
-from .core import (apply_preset, apply_overrides, cfg_to_dict, cfg_from_dict, pick_device, seed_everything, atomic_write_json, atomic_write_bytes,
+from .core import (apply_preset, apply_overrides, cfg_to_dict, cfg_from_dict, scoped, pick_device, seed_everything, atomic_write_json,
                          read_json, save_checkpoint, load_checkpoint, peak_rss_mb)
-from .data import DataConfig, DigitScenes, WeakLabels, FullLabels, PseudoLabels
-from .formats import VOCDataset, COCODataset
+from .data import CPU_TINY_DATA, DataConfig, DigitScenes, WeakLabels, FullLabels, PseudoLabels
+from .formats import load_datasets, check_class_coverage
 from .evaluate import coco_gt, coco_dets, evaluate_dets
-from .proposals import ProposalConfig, compute_proposals
+from .proposals import CPU_TINY_PROPOSALS, ProposalConfig, compute_proposals
 from .wsod import WSODConfig, train_wsod, predict_wsod
 from .pgf import PGFConfig, pseudo_boxes, pseudo_dataset, pseudo_quality
 from .fsod import FSODConfig, train_fsod, predict_fsod, load_fsod
 from .split import SplitConfig, split_losses, make_split, split_quality
 from .teacher import TeacherConfig, train_teacher
+from .drn import SPLIT_PARTS
 
 # %% auto #0
-__all__ = ['STAGE2_GPU', 'PRESETS', 'PIPELINE', 'STEPS', 'METRIC_NAMES', 'LADDER', 'RESULT_FILES', 'SoSConfig', 'sos_config',
-           'seed_overrides', 'load_run_config', 'load_datasets', 'check_class_coverage', 'Run', 'save_tensors',
-           'load_tensors', 'keep_image_classes', 'evaluate_stage', 'step_stage1', 'step_pgf', 'pseudo_train',
-           'step_stage2', 'step_split', 'step_stage3', 'step_oracle', 'Step', 'step_inputs', 'Subset', 'reusable_steps',
-           'branch_run', 'run_step', 'summary_line', 'run_sos', 'toy_run', 'metrics_table', 'compare_runs',
-           'ladder_table', 'ladder_checks', 'seed_table', 'keep_results']
+__all__ = ['STAGE2_GPU', 'PRESETS', 'PIPELINE', 'STEPS', 'METRIC_NAMES', 'LADDER', 'SoSConfig', 'sos_config', 'seed_overrides',
+           'load_run_config', 'Run', 'save_tensors', 'load_tensors', 'keep_image_classes', 'evaluate_stage',
+           'step_stage1', 'step_pgf', 'pseudo_train', 'step_stage2', 'step_split', 'step_stage3', 'step_oracle', 'Step',
+           'step_inputs', 'Subset', 'reusable_steps', 'branch_run', 'run_step', 'summary_line', 'run_sos', 'toy_run',
+           'metrics_table', 'metric_rows', 'compare_runs', 'ladder_table', 'ladder_checks', 'seed_table']
 
 # %% ../nbs/60_pipeline.ipynb #c5e0a943
 @dataclass
@@ -64,8 +64,7 @@ PRESETS: dict[str, list[str]] = {
     # The default, for 2 CPU cores: a milder embedded benchmark (flat background, no co-occurring pairs, no distractors,
     # fewer plates, no object under 22 px, no proposal under 12 px); every model setting is its dataclass default.
     # Its measured ladder and times are in results/cpu-tiny (README). `cpu-hard` is the benchmark as `DataConfig` defines it.
-    'cpu-tiny': ['data.texture=0', 'data.cooccurrence=0', 'data.n_distractors=0', 'data.frame_p=0.1', 'data.min_side=22',
-                 'proposals.min_size=12'],
+    'cpu-tiny': [*scoped('data', CPU_TINY_DATA), *scoped('proposals', CPU_TINY_PROPOSALS)],   # owned by 02_data, 05_proposals
     'cpu-hard': [],   # every dataclass default: textures, co-occurring pairs, distractors, plates, objects from 14 px
     'cpu-fast': ['data.n_train=300', 'data.n_test=80', 'stage1.iters=40', 'stage2.iters=40', 'stage3.iters=30'],
     'gpu-small': ['data.n_train=4000', 'data.n_test=600', 'stage1.iters=3000', 'stage1.batch_size=16',
@@ -92,28 +91,6 @@ def seed_overrides(seed: int) -> list[str]:
 def load_run_config(out) -> SoSConfig:
     "The configuration saved in the run folder `out` (`config.json`)."
     return cfg_from_dict(SoSConfig(), read_json(Path(out)/'config.json'))
-
-# %% ../nbs/60_pipeline.ipynb #ea59b2a5
-def load_datasets(d: DataConfig) -> tuple:
-    "(train, test) datasets for the data section `d`."
-    if d.dataset in ('digits', 'embedded'): return DigitScenes(d, 'train'), DigitScenes(d, 'test')
-    root = Path(d.root)
-    if not root.is_dir(): raise FileNotFoundError(f"data.root {str(root)!r}: no such folder (needed for dataset {d.dataset!r})")
-    if d.dataset == 'voc': return VOCDataset(root, 'trainval'), VOCDataset(root, 'test')
-    if d.dataset == 'coco':
-        a = root/'annotations'
-        return (COCODataset(a/'instances_train2017.json', root/'train2017'), COCODataset(a/'instances_val2017.json', root/'val2017'))
-    raise ValueError(f"unknown dataset {d.dataset!r}; known: embedded (digits), voc, coco")
-
-def check_class_coverage(ds, where: str = 'train split'):
-    "Refuse a training set in which some class has no image: nothing could ever learn it, and its AP would be meaningless."
-    seen = torch.stack([ds.gt(i)['labels_img'] for i in range(len(ds))]).amax(0) if len(ds) else torch.zeros(ds.num_classes)
-    missing = [ds.classes[c] for c in (seen == 0).nonzero().flatten().tolist()]
-    if missing:
-        src = getattr(ds, 'root', None) or getattr(ds, 'ann_file', None) or type(ds).__name__
-        raise ValueError(f"{src}: no training image has class(es) {', '.join(missing)} ({where}); "
-                         "remove them from the class list or add images")
-    return ds
 
 # %% ../nbs/60_pipeline.ipynb #ada5db08
 class Run:
@@ -378,15 +355,45 @@ def _mean_std(v) -> str:
     v = np.asarray(v, dtype=float)
     return f"{v.mean():.3f} ± {v.std(ddof=1):.3f}" if len(v) > 1 else f"{v[0]:.3f}"
 
-def compare_runs(groups: dict, step: str = 'stage3', keys=('AP50', 'mAP', 'AP75', 'corloc')) -> str:
-    "Markdown table of `step`'s metrics per group of run folders (e.g. the seeds of one variant): mean ± std over the runs that finished it."
-    rows = [f"| {step} | runs | " + ' | '.join(METRIC_NAMES.get(k, k) for k in keys) + ' |', '|---|---|' + '---|' * len(keys)]
+def _is_split(row) -> bool: return isinstance(row, dict) and set(SPLIT_PARTS) <= set(row)
+
+def metric_rows(metrics: dict, part: str = 'novel') -> dict[str, dict]:
+    "The rows of a run's `metrics.json` by step or variant: SoS steps and EHSOD variants as they are, of a DRN variant its `part` (novel | base | all)."
+    if part not in SPLIT_PARTS: raise ValueError(f"part must be one of {', '.join(SPLIT_PARTS)}, got {part!r}")
+    return {k: (v[part] if _is_split(v) else v) for k, v in metrics.items() if isinstance(v, dict)}   # not DRN's class-name lists
+
+def _check_comparable(rows: dict):
+    "Refuse run folders of different kinds (SoS, EHSOD, DRN): two that share no step or variant have nothing to compare."
+    first, *rest = rows
+    for f in rest:
+        if not set(rows[f]) & set(rows[first]):
+            raise ValueError(f"compare: {first} holds {', '.join(rows[first]) or 'no metrics'} and {f} holds {', '.join(rows[f]) or 'no metrics'}: "
+                             "no step or variant in common; compare run folders of one kind (SoS, EHSOD or DRN)")
+
+def compare_runs(groups: dict, step: str|None = None, keys=None, part: str = 'novel') -> str:
+    "Markdown table, mean ± std over each group of run folders (e.g. a variant's seeds), of `step` or of every step/variant they hold (`metric_rows`)."
+    ms = {f: read_json(Path(f)/'metrics.json') for fs in groups.values() for f in fs if (Path(f)/'metrics.json').exists()}
+    if not ms: raise FileNotFoundError(f"compare: no metrics.json in any of the run folders ({', '.join(str(f) for fs in groups.values() for f in fs)})")
+    rows = {f: metric_rows(m, part) for f, m in ms.items()}
+    _check_comparable(rows)
+    held = list(dict.fromkeys(s for r in rows.values() for s in r))
+    if step is not None and step not in held: raise KeyError(f"compare: no run folder holds {step!r}; they hold {', '.join(held)}")
+    steps = [step] if step else held
+    cells = [r[s] for r in rows.values() for s in steps if s in r]
+    keys = list(keys or [k for k in METRIC_NAMES if all(k in c for c in cells)])
+    bad = [k for k in keys if not all(isinstance(c.get(k), (int, float)) for c in cells)]
+    if bad or not keys: raise KeyError(f"compare: {', '.join(bad) or 'no metric'} not a number in every run; they share "
+                                       f"{', '.join(k for k in cells[0] if all(isinstance(c.get(k), (int, float)) for c in cells))}")
+    what = 'step' if step is None else step
+    if any(_is_split(v) for m in ms.values() for v in m.values()): what += f' ({part} classes)'
+    head = ['group', what] if step is None else [what]
+    lines = ['| ' + ' | '.join(head + ['runs'] + [METRIC_NAMES.get(k, k) for k in keys]) + ' |', '|---' * (len(head) + 1 + len(keys)) + '|']
     for label, folders in groups.items():
-        ms = [read_json(Path(f)/'metrics.json').get(step) for f in folders if (Path(f)/'metrics.json').exists()]
-        ms = [m for m in ms if m]
-        if not ms: rows.append(f"| {label} | 0 | " + ' | '.join('—' for _ in keys) + ' |'); continue
-        rows.append(f"| {label} | {len(ms)} | " + ' | '.join(_mean_std([m[k] for m in ms]) for k in keys) + ' |')
-    return '\n'.join(rows)
+        for s in steps:
+            rs = [rows[f][s] for f in folders if f in rows and s in rows[f]]
+            vals = [_mean_std([r[k] for r in rs]) for k in keys] if rs else ['—'] * len(keys)
+            lines.append('| ' + ' | '.join(([label, s] if step is None else [label]) + [str(len(rs))] + vals) + ' |')
+    return '\n'.join(lines)
 
 # %% ../nbs/60_pipeline.ipynb #864f5551
 LADDER = {'stage1': 'stage 1 (MIL detector on proposals)', 'stage2': 'stage 2 (Faster R-CNN on PGF pseudo boxes)',
@@ -416,17 +423,3 @@ def seed_table(folders, rows: dict, header: str = '') -> str:
     folders = [Path(f) for f in folders]
     lines = [f"| {header} | " + ' | '.join(f.name for f in folders) + ' |', '|---|' + '---|' * len(folders)]
     return '\n'.join(lines + [f"| {label} | " + ' | '.join(fn(f) for f in folders) + ' |' for label, fn in rows.items()])
-
-# %% ../nbs/60_pipeline.ipynb #ef81e5ff
-RESULT_FILES = ('config.json', 'metrics.json', '*/done.json', 'pgf/quality.json', 'stage1/metrics.jsonl', 'stage1/seeds.jsonl', 'stage2/metrics.jsonl',
-                'stage3/metrics.jsonl', 'oracle/metrics.jsonl')
-
-def keep_results(run, dest, patterns=RESULT_FILES) -> list[Path]:
-    "Copy the small result files of run folder `run` (the glob `patterns`: metrics, configs, logs; no checkpoints or detections) to `dest`."
-    run, dest = Path(run), Path(dest)
-    if not (run/'config.json').exists(): raise FileNotFoundError(f"{run}: not a run folder (no config.json)")
-    kept = []
-    for pat in patterns:
-        for f in sorted(run.glob(pat)):
-            atomic_write_bytes(dest/f.relative_to(run), f.read_bytes()); kept.append(dest/f.relative_to(run))
-    return kept

@@ -17,8 +17,8 @@ from .core import save_checkpoint, load_checkpoint
 from .boxes import box_iou
 
 # %% auto #0
-__all__ = ['proposal_recall', 'overlap_stats', 'surround_score', 'fast_proposals', 'selective_search', 'ProposalConfig',
-           'proposals_for', 'dataset_key', 'compute_proposals']
+__all__ = ['CPU_TINY_PROPOSALS', 'proposal_recall', 'overlap_stats', 'surround_score', 'fast_proposals', 'selective_search',
+           'ProposalConfig', 'proposals_for', 'dataset_key', 'compute_proposals']
 
 # %% ../nbs/05_proposals.ipynb #d8ba2f50
 def _first_hit(props: Tensor, gt: Tensor, iou: float) -> Tensor:
@@ -163,6 +163,8 @@ class ProposalConfig:
     ss_upscale: float = 1.0       # resize factor before selective search
     min_size: int = 6             # drop boxes with a side below this (pixels)
     save_every: float = 60.0      # seconds between partial saves of the cache
+
+CPU_TINY_PROPOSALS: list[str] = ['min_size=12']   # the proposals side of the `cpu-tiny` world (no object there is under 22 px)
 
 _METHODS = ('fast', 'ss', 'ss-quality')
 

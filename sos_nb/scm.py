@@ -5,12 +5,15 @@
 # %% ../nbs/51_scm.ipynb #00990169
 from __future__ import annotations
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, asdict
+from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from torchvision.ops import nms, sigmoid_focal_loss, generalized_box_iou_loss
 from fastcore.basics import patch
+from .core import read_jsonl
+from .loop import batch_indices, train_loop
 from .boxes import box_iou, clip_boxes
 
 # %% auto #0
@@ -205,33 +208,30 @@ class SCMConfig:
     weight_decay: float = 1e-4
     seed: int = 0
     log_every: int = 25
+    ckpt_every: int = 50      # with an out folder: `last.pt` every this many iterations (resume)
 
-def _batch_indices(n: int, it: int, bs: int, seed: int) -> list[int]:
-    "Items of iteration `it`: consecutive slices of seeded per-epoch permutations."
-    out, pos = [], it * bs
-    while len(out) < bs:
-        ep, off = divmod(pos, n)
-        take = torch.randperm(n, generator=torch.Generator().manual_seed(seed * 100003 + ep))[off:off + bs - len(out)].tolist()
-        out += take; pos += len(take)
-    return out
+_SPEED_KEYS = ('lr', 'img_per_s', 'elapsed_s')   # the loop's rows also log these; the SCM's loss rows are the losses alone
 
-def train_scm(model: nn.Module, items: list[dict], cfg: SCMConfig | None = None) -> list[dict]:
-    "Train an SCM (`FCOSLite` or `FCRegressor`) in place on items with a `target`; returns the logged loss rows."
+def train_scm(model: nn.Module, items: list[dict], cfg: SCMConfig | None = None, out_dir=None, progress: bool = False) -> list[dict]:
+    "Train an SCM (`FCOSLite` or `FCRegressor`) in place on items with a `target` (resumably in `out_dir` if given); returns the logged loss rows."
     cfg = cfg or SCMConfig()
     items = [it for it in items if 'target' in it and len(it['target']) and len(it['boxes'])]
     if not items: raise ValueError("train_scm: no item has a `target` (true boxes) and a confident box; novel-class items cannot train the SCM")
     torch.manual_seed(cfg.seed)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sch = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=cfg.iters, pct_start=0.1)
-    model.train(); rows = []
-    for it in range(cfg.iters):
-        L = model.losses([items[i] for i in _batch_indices(len(items), it, cfg.batch_size, cfg.seed)]); loss = sum(L.values())
-        if not torch.isfinite(loss): raise FloatingPointError(f"train_scm: loss is {loss.item()} at iteration {it}")
-        opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sch.step()
-        if (it + 1) % cfg.log_every == 0 or it + 1 == cfg.iters:
-            rows.append({'iter': it + 1, 'loss': loss.item(), **{k: v.item() for k, v in L.items()}})
-    model.eval()
-    return rows
+    def step(it: int):
+        L = model.losses([items[i] for i in batch_indices(len(items), it, cfg.batch_size, cfg.seed, drop_last=False)])
+        return sum(L.values()), L, cfg.batch_size
+    model.train()
+    try:
+        s = train_loop(step, cfg, opt, {'model': model, 'optimizer': opt, 'scheduler': sch}, out_dir, kind='scm', sched=sch,
+                       final=lambda: ('scm', {'model': model.state_dict()}, {'cfg': asdict(cfg), 'model': type(model).__name__}),
+                       progress=progress, desc='train_scm')
+    finally:
+        model.eval()
+    rows = read_jsonl(Path(out_dir)/'metrics.jsonl') if out_dir else s['log']   # in a folder: the rows before a resume too
+    return [{k: v for k, v in r.items() if k not in _SPEED_KEYS} for r in rows]
 
 def predict_scm(model: nn.Module, items: list[dict], batch_size: int = 64) -> list[dict]:
     "Pseudo boxes `{boxes, scores, labels}` (best first) for every item, from a trained SCM."

@@ -1,5 +1,7 @@
 "End to end: `sos-nb run` writes the run-folder contract, resumes, and its numbers can be recomputed from the files."
 import json, contextlib, io, os
+from pathlib import Path
+import numpy as np
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 import shutil
@@ -146,3 +148,26 @@ def test_drn_run_folder(tmp_path):
     before = snapshot(out)
     sos('drn', '--quiet', '--out', out, *args, check=0)
     assert snapshot(out) == before
+
+RESULTS = Path(__file__).resolve().parent.parent / 'results'
+
+def test_compare_ehsod_and_drn_folders():
+    "`compare` reads EHSOD and DRN run folders too (the recorded ones; nothing trains): mean ± std per variant, DRN's --part, mixed kinds refused."
+    mean_std = lambda v: f"{np.mean(v):.3f} ± {np.std(v, ddof=1):.3f}"
+    full, nomid = sorted((RESULTS / 'ehsod/cpu-tiny-10pct').glob('seed*')), sorted((RESULTS / 'ehsod/cpu-tiny-10pct-no-mid').glob('seed*'))
+    r = sos('compare', f'full={RESULTS}/ehsod/cpu-tiny-10pct/seed*', f'nomid={RESULTS}/ehsod/cpu-tiny-10pct-no-mid/seed*', check=0)
+    ms = [json.loads((f / 'metrics.json').read_text()) for f in full]
+    for v in ('ehsod', 'boxes_only'):
+        assert f"| full | {v} | 2 | {mean_std([m[v]['AP50'] for m in ms])} | {mean_std([m[v]['mAP'] for m in ms])} |" in r.stdout, r.stdout
+    assert len(nomid) == 2 and '| nomid | boxes_only | 0 | — |' in r.stdout
+    drn = [RESULTS / 'drn/seed0', RESULTS / 'drn/seed1']
+    ms = [json.loads((f / 'metrics.json').read_text()) for f in drn]
+    for part in ('novel', 'base', 'all'):
+        r = sos('compare', f'drn={drn[0]},{drn[1]}', '--step', 'two_head_scm', '--part', part, check=0)
+        rows = r.stdout.strip().splitlines()
+        assert rows[0] == f'| two_head_scm ({part} classes) | runs | mAP50 | mAP50:95 | mAP75 |'
+        assert rows[2] == '| drn | 2 | ' + ' | '.join(mean_std([m['two_head_scm'][part][k] for m in ms]) for k in ('AP50', 'mAP', 'AP75')) + ' |'
+    r = sos('compare', f'a={drn[0]}', f'b={full[0]}')
+    assert r.returncode == 2 and 'no step or variant in common' in r.stderr and r.stdout == ''
+    r = sos('compare', f'a={drn[0]}', '--step', 'stage3')
+    assert r.returncode == 2 and "no run folder holds 'stage3'" in r.stderr
