@@ -21,9 +21,9 @@ from .pgf import pseudo_quality
 from .scm import SCMConfig, FCOSLite, scm_items, train_scm, predict_scm, scm_quality
 
 # %% auto #0
-__all__ = ['SPLIT_METRICS', 'SPLIT_PARTS', 'VARIANTS', 'VARIANT_PSEUDO', 'DRN_RESULT_FILES', 'split_classes', 'top_box_pseudo',
-           'restrict_classes', 'scm_pseudo', 'cross_targets', 'evaluate_split', 'DRNConfig', 'drn_seeded', 'run_drn',
-           'keep_drn_results', 'drn_table']
+__all__ = ['SPLIT_METRICS', 'SPLIT_PARTS', 'VARIANTS', 'VARIANT_PSEUDO', 'split_classes', 'top_box_pseudo', 'restrict_classes',
+           'scm_pseudo', 'cross_targets', 'evaluate_split', 'DRNConfig', 'drn_seeded', 'run_drn', 'keep_drn_results',
+           'drn_table']
 
 # %% ../nbs/50_drn.ipynb #c227c16d
 def split_classes(classes, n_base: int = 5) -> tuple[list[int], list[int]]:
@@ -229,12 +229,10 @@ def run_drn(cfg: DRNConfig, out, seed: int = 0, progress: bool = True, log=print
     return read_json(run.out/'metrics.json')
 
 # %% ../nbs/50_drn.ipynb #ccf4e686
-DRN_RESULT_FILES = ('config.json', 'metrics.json', '*/done.json', 'pseudo/quality.json', '*/metrics.jsonl')
-
 def keep_drn_results(run, dest) -> list[Path]:
-    "Copy the small result files of DRN run folder `run` (configs, metrics, logs; no checkpoints or detections) to `dest`."
+    "Copy the small result files of DRN run folder `run` (`core.RESULT_FILES`: configs, metrics, logs; no checkpoints or detections) to `dest`."
     if not (Path(run)/'metrics.json').exists(): raise FileNotFoundError(f"{run}: not a finished DRN run folder (no metrics.json)")
-    return keep_results(run, dest, DRN_RESULT_FILES)
+    return keep_results(run, dest)
 
 # %% ../nbs/50_drn.ipynb #eb814ae1
 def drn_table(metrics: dict) -> str:

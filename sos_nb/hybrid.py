@@ -24,8 +24,8 @@ from .fsod import FSODConfig, predict_fsod
 from .cam import CamConfig, CamRPN, build_cam_detector, hybrid_transform, to_cam_target
 
 # %% auto #0
-__all__ = ['CPU_TINY', 'REG_WEIGHTS', 'VARIANTS', 'BENCH_FILES', 'CascadeConfig', 'EHSODConfig', 'ehsod_overrides',
-           'ehsod_config', 'ehsod_seed_overrides', 'ehsod_config_from_dict', 'HybridHead', 'image_scores', 'mid_loss',
+__all__ = ['CPU_TINY', 'REG_WEIGHTS', 'VARIANTS', 'CascadeConfig', 'EHSODConfig', 'ehsod_overrides', 'ehsod_config',
+           'ehsod_seed_overrides', 'ehsod_config_from_dict', 'HybridHead', 'image_scores', 'mid_loss',
            'proposal_targets', 'proposals_loss', 'fast_rcnn_losses', 'HybridCascade', 'EHSOD', 'build_ehsod',
            'ehsod_loss_weights', 'box_image_split', 'train_ehsod', 'predict_ehsod', 'load_ehsod', 'cascade_trace',
            'predict_stages', 'cascade_record', 'run_ehsod', 'ehsod_benchmark', 'write_summary']
@@ -418,15 +418,13 @@ def run_ehsod(cfg: EHSODConfig, out, seed: int|None = None, variants=VARIANTS, p
     return read_json(out/'metrics.json')
 
 # %% ../nbs/41_hybrid.ipynb #9e094500
-BENCH_FILES = ('config.json', 'metrics.json', '*/done.json', '*/metrics.jsonl')
-
 def ehsod_benchmark(cfg: EHSODConfig, seeds, runs_dir, dest, variants=VARIANTS, progress: bool = False, log=print) -> dict:
     "`run_ehsod` for each seed into `runs_dir/seed<s>`; copy its small files (no checkpoints) to `dest/seed<s>`; write and return `dest/summary.json`."
     runs_dir, dest = Path(runs_dir), Path(dest)
     for s in seeds:
         run = runs_dir/f'seed{s}'
         run_ehsod(cfg, run, seed=s, variants=variants, progress=progress, log=log)
-        keep_results(run, dest/f'seed{s}', BENCH_FILES)
+        keep_results(run, dest/f'seed{s}')
     return write_summary(dest)
 
 def write_summary(dest, keys=('mAP', 'AP50', 'AP75', 'corloc', 'wall_s')) -> dict:
