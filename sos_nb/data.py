@@ -23,6 +23,13 @@ class DataConfig:
     "The data section: which dataset, and the embedded benchmark's size, seeds and difficulty knobs."
     dataset: str = 'digits'      # 'digits' (embedded) | 'voc' | 'coco'
     root: str = ''               # folder of a real dataset (unused for 'digits')
+    classes: str = ''            # VOC: class names in label order, comma-separated; '' = the names in the training split's annotations
+    voc_train: str = 'trainval'  # VOC: the ImageSets/Main/<name>.txt of each split
+    voc_test: str = 'test'
+    coco_train_ann: str = 'annotations/instances_train2017.json'   # COCO: annotation files and image folders, relative to root
+    coco_train_images: str = 'train2017'
+    coco_test_ann: str = 'annotations/instances_val2017.json'
+    coco_test_images: str = 'val2017'
     seed: int = 0                # scene seed: the same seed gives identical scenes
     split_seed: int = 0          # the world: train/test partition of source digits and the co-occurring class pairs
     n_train: int = 2000

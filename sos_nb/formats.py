@@ -15,8 +15,8 @@ from .data import DataConfig, DigitScenes
 
 # %% auto #0
 __all__ = ['VOC_CLASSES', 'COCO_FIXTURE_CATS', 'DatasetError', 'load_image', 'image_size', 'box_problem', 'DetectionFolder',
-           'parse_voc_xml', 'VOCDataset', 'write_voc_fixture', 'COCODataset', 'write_coco_fixture', 'load_datasets',
-           'check_class_coverage']
+           'label_indices', 'parse_voc_xml', 'VOCDataset', 'write_voc_fixture', 'COCODataset', 'write_coco_fixture',
+           'config_classes', 'load_split', 'load_datasets', 'check_class_coverage']
 
 # %% ../nbs/06_formats.ipynb #c994c2f2
 VOC_CLASSES = ['aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat', 'chair', 'cow', 'diningtable',
@@ -99,42 +99,62 @@ class DetectionFolder:
     def __repr__(self): return f"{type(self).__name__}({len(self)} images, {self.num_classes} classes, {len(self.skipped)} skipped)"
 
 # %% ../nbs/06_formats.ipynb #4edbfaad
+def label_indices(names: list[str], classes: list[str]) -> np.ndarray:
+    "The indices `[N]` of `names` in `classes` (every name must be one of them)."
+    index = {c: k for k, c in enumerate(classes)}
+    return np.array([index[n] for n in names], dtype=np.int64)
+
 def _num(obj: ET.Element, tag: str) -> float:
     "Float value of the child `tag` of `obj` (ValueError if missing or not a number)."
     node = obj.find(tag)
     if node is None or node.text is None: raise ValueError(f"missing <{tag}>")
     return float(node.text)
 
-def parse_voc_xml(xml_path, classes: list[str], keep_difficult: bool = True) -> dict:
-    "Parse one VOC annotation into `{size (H,W) or None, boxes [N,4] 0-based xyxy, labels [N], difficult [N]}`."
+def _names(names, k: int = 8) -> str:
+    "A readable, bounded list of class names for a one-line error."
+    names = list(names)
+    return ', '.join(names) if len(names) <= k else ', '.join(names[:k]) + f', ... ({len(names)} in all)'
+
+def parse_voc_xml(xml_path, classes: list[str]|None = None, keep_difficult: bool = True) -> dict:
+    "Parse one VOC annotation into `{size (H,W) or None, boxes [N,4] 0-based xyxy, names [N], difficult [N]}`, plus `labels [N]` (indices into `classes`) when `classes` is given."
     try: root = ET.parse(xml_path).getroot()
     except FileNotFoundError as e: raise _err(xml_path, 'annotation file missing') from e
     except ET.ParseError as e: raise _err(xml_path, f'XML does not parse ({e})') from e
     try: size = (int(_num(root.find('size'), 'height')), int(_num(root.find('size'), 'width')))
     except (TypeError, ValueError, AttributeError): size = None  # some VOC2012 files lack <size>: read the header
     if size is not None and min(size) <= 0: size = None
-    boxes, labels, difficult = [], [], []
+    boxes, names, difficult = [], [], []
     for k, obj in enumerate(root.iter('object')):
         name = (obj.findtext('name') or '').strip()
-        if name not in classes: raise _err(xml_path, f"object {k}: unknown class name {name!r}")
+        if not name: raise _err(xml_path, f"object {k}: empty <name>")
+        if classes is not None and name not in classes:
+            raise _err(xml_path, f"object {k}: unknown class name {name!r} (the classes are {_names(classes)})")
         diff = (obj.findtext('difficult') or '0').strip() == '1'
         if diff and not keep_difficult: continue
         try: x1, y1, x2, y2 = (_num(obj.find('bndbox'), t) for t in ('xmin', 'ymin', 'xmax', 'ymax'))
         except (TypeError, ValueError, AttributeError) as e: raise _err(xml_path, f"object {k}: bad <bndbox> ({e})") from e
-        boxes.append([x1 - 1, y1 - 1, x2, y2]); labels.append(classes.index(name)); difficult.append(diff)
-    return dict(size=size, boxes=np.array(boxes, dtype=np.float32).reshape(-1, 4),
-                labels=np.array(labels, dtype=np.int64), difficult=np.array(difficult, dtype=bool))
+        boxes.append([x1 - 1, y1 - 1, x2, y2]); names.append(name); difficult.append(diff)
+    r = dict(size=size, boxes=np.array(boxes, dtype=np.float32).reshape(-1, 4), names=names, difficult=np.array(difficult, dtype=bool))
+    if classes is not None: r['labels'] = label_indices(names, classes)
+    return r
 
 # %% ../nbs/06_formats.ipynb #c71d41f0
 class VOCDataset(DetectionFolder):
-    "A PASCAL VOC folder as a detection dataset following the sample contract."
-    def __init__(self, root, split: str = 'trainval', classes: list[str] = VOC_CLASSES, skip_bad: bool = False,
+    "A PASCAL VOC folder as a detection dataset following the sample contract; `classes=None` names the classes after the split's annotations."
+    def __init__(self, root, split: str = 'trainval', classes: list[str]|None = None, skip_bad: bool = False,
                  keep_difficult: bool = True, check_images: bool = False):
-        self.root, self.split, self.classes, self.keep_difficult = Path(root), split, list(classes), keep_difficult
+        self.root, self.split, self.keep_difficult = Path(root), split, keep_difficult
         split_file = self.root/'ImageSets'/'Main'/f'{split}.txt'
+        if classes is not None and len(set(classes)) != len(classes):
+            raise ValueError(f"class list {_names(classes)}: a name appears twice")
+        self.classes = None if classes is None else list(classes)
         if not split_file.is_file(): raise _err(split_file, f"split file for split {split!r} missing")
         self.ids = [l.split()[0] for l in split_file.read_text().splitlines() if l.strip()]
         self._collect(self.ids, self._parse, skip_bad, check_images)
+        if self.classes is None:
+            self.classes = sorted({n for r in self.records for n in r['names']})
+            if not self.classes: raise _err(split_file, "no object in any annotation of the split, so no class names; give them (data.classes)")
+            for r in self.records: r['labels'] = label_indices(r['names'], self.classes)
 
     def _parse(self, id_: str) -> dict:
         "One image id -> record; every problem raises `DatasetError` naming the file."
@@ -159,19 +179,19 @@ def _fixture_scene(rng: np.random.Generator, i: int, n_classes: int):
         draw.rectangle([x1, y1, x1 + bw - 1, y1 + bh - 1], fill=tuple(int(v) for v in rng.integers(0, 256, 3)))
     return img, np.array(boxes), np.array(labels)
 
-def write_voc_fixture(root, n: int = 4, seed: int = 0) -> Path:
-    "Write a tiny VOC folder (JPEG images, XML with 1-based boxes, trainval/train splits) under `root`; returns it."
+def write_voc_fixture(root, n: int = 4, seed: int = 0, classes: list[str] = VOC_CLASSES) -> Path:
+    "Write a tiny VOC folder (JPEG images, XML with 1-based boxes of `classes`, trainval/train splits) under `root`; returns it."
     root, rng = Path(root), np.random.default_rng(seed)
     for d in ('Annotations', 'JPEGImages', 'ImageSets/Main'): (root/d).mkdir(parents=True, exist_ok=True)
     ids = [f'{i:06d}' for i in range(n)]
     for i, id_ in enumerate(ids):
-        img, boxes, labels = _fixture_scene(rng, i, len(VOC_CLASSES))
+        img, boxes, labels = _fixture_scene(rng, i, len(classes))
         img.save(root/'JPEGImages'/f'{id_}.jpg', quality=95)
         ann = ET.Element('annotation'); ET.SubElement(ann, 'filename').text = f'{id_}.jpg'
         size = ET.SubElement(ann, 'size')
         for t, v in (('width', img.width), ('height', img.height), ('depth', 3)): ET.SubElement(size, t).text = str(v)
         for k, (b, c) in enumerate(zip(boxes, labels)):
-            obj = ET.SubElement(ann, 'object'); ET.SubElement(obj, 'name').text = VOC_CLASSES[c]
+            obj = ET.SubElement(ann, 'object'); ET.SubElement(obj, 'name').text = classes[c]
             ET.SubElement(obj, 'difficult').text = '1' if (i, k) == (1, 1) else '0'  # one difficult object, in image 1
             bb = ET.SubElement(obj, 'bndbox')
             for t, v in zip(('xmin', 'ymin', 'xmax', 'ymax'), (b[0] + 1, b[1] + 1, b[2], b[3])): ET.SubElement(bb, t).text = str(v)
@@ -246,16 +266,29 @@ def write_coco_fixture(root, n: int = 4, seed: int = 0) -> tuple[Path, Path]:
     return ann_file, img_dir
 
 # %% ../nbs/06_formats.ipynb #d1f2e4bd
-def load_datasets(d: DataConfig) -> tuple:
-    "(train, test) datasets for the data section `d`."
-    if d.dataset in ('digits', 'embedded'): return DigitScenes(d, 'train'), DigitScenes(d, 'test')
+def config_classes(d: DataConfig) -> list[str]|None:
+    "The class names `data.classes` lists (comma-separated), or None when it is empty (the data name them)."
+    return [c.strip() for c in d.classes.split(',') if c.strip()] or None
+
+def load_split(d: DataConfig, split: str, classes: list[str]|None = None):
+    "The `split` ('train' or 'test') of the data section `d`; a VOC split is read with `data.classes`, else `classes` (the training split's, a checkpoint's), else its own annotations' names."
+    if split not in ('train', 'test'): raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    if d.dataset in ('digits', 'embedded'): return DigitScenes(d, split)
     root = Path(d.root)
+    if d.dataset not in ('voc', 'coco'): raise ValueError(f"unknown dataset {d.dataset!r}; known: embedded (digits), voc, coco")
     if not root.is_dir(): raise FileNotFoundError(f"data.root {str(root)!r}: no such folder (needed for dataset {d.dataset!r})")
-    if d.dataset == 'voc': return VOCDataset(root, 'trainval'), VOCDataset(root, 'test')
-    if d.dataset == 'coco':
-        a = root/'annotations'
-        return (COCODataset(a/'instances_train2017.json', root/'train2017'), COCODataset(a/'instances_val2017.json', root/'val2017'))
-    raise ValueError(f"unknown dataset {d.dataset!r}; known: embedded (digits), voc, coco")
+    if d.dataset == 'voc': return VOCDataset(root, d.voc_train if split == 'train' else d.voc_test, config_classes(d) or classes)
+    if config_classes(d): raise ValueError(f"data.classes is for VOC folders; a COCO annotation file names its own categories")
+    ann, images = (d.coco_train_ann, d.coco_train_images) if split == 'train' else (d.coco_test_ann, d.coco_test_images)
+    ds = COCODataset(root/ann, root/images)
+    if classes is not None and ds.classes != list(classes):
+        raise _err(ds.ann_file, f"its categories ({_names(ds.classes)}) are not the expected classes ({_names(classes)})")
+    return ds
+
+def load_datasets(d: DataConfig) -> tuple:
+    "(train, test) datasets for the data section `d`; the test split is read with the training split's classes."
+    train = load_split(d, 'train')
+    return train, load_split(d, 'test', train.classes)
 
 def check_class_coverage(ds, where: str = 'train split'):
     "Refuse a training set in which some class has no image: nothing could ever learn it, and its AP would be meaningless."
