@@ -12,9 +12,9 @@ import torch
 
 # %% auto #0
 __all__ = ['RESULT_FILES', 'set_key', 'apply_overrides', 'preset', 'apply_preset', 'scoped', 'cfg_to_dict', 'cfg_from_dict',
-           'pick_device', 'seed_everything', 'peak_rss_mb', 'timeit', 'atomic_write_bytes', 'atomic_write_json',
-           'read_json', 'save_checkpoint', 'load_checkpoint', 'JsonlLogger', 'read_jsonl', 'keep_results',
-           'pretrained_path', 'pretrained_state']
+           'saved_as_now', 'pick_device', 'seed_everything', 'peak_rss_mb', 'timeit', 'atomic_write_bytes',
+           'atomic_write_json', 'read_json', 'save_checkpoint', 'load_checkpoint', 'JsonlLogger', 'read_jsonl',
+           'keep_results', 'pretrained_path', 'pretrained_state']
 
 # %% ../nbs/00_core.ipynb #22b522ea
 def _coerce(value: str, typ, current):
@@ -101,6 +101,10 @@ def _flatten_cfg(d: dict, prefix: str = '') -> dict:
 def cfg_from_dict(cfg, d: dict):
     "The config dataclass `cfg` with every value of `d` (a `cfg_to_dict` result, e.g. a run's config.json) applied, typed like its fields."
     return apply_overrides(cfg, _flatten_cfg(d))
+
+def saved_as_now(cfg, d: dict) -> dict:
+    "The saved config `d` (a run's config.json) as `cfg`'s dataclass writes it today: keys added since take their defaults."
+    return json.loads(json.dumps(cfg_to_dict(cfg_from_dict(type(cfg)(), d))))
 
 # %% ../nbs/00_core.ipynb #2ce39cff
 def pick_device(device: str|None = None) -> torch.device:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import torch
 from torch import Tensor
-from .core import (apply_overrides, pick_device, seed_everything, cfg_to_dict, atomic_write_json, atomic_write_bytes, read_json, save_checkpoint,
+from .core import (apply_overrides, pick_device, seed_everything, cfg_to_dict, saved_as_now, atomic_write_json, atomic_write_bytes, read_json, save_checkpoint,
                          load_checkpoint, keep_results)
 from .data import CPU_TINY_DATA, DataConfig, CrossLabels, WeakLabels, PseudoLabels
 from .formats import load_datasets
@@ -136,7 +136,7 @@ class _Parts:
         self.out.mkdir(parents=True, exist_ok=True); self.dev = pick_device(cfg.device)
         p, now = self.out/'config.json', json.loads(json.dumps(cfg_to_dict(cfg)))
         if p.exists():
-            old = {k: v for k, v in read_json(p).items() if k not in ('device', 'threads', 'variants')}
+            old = {k: v for k, v in saved_as_now(cfg, read_json(p)).items() if k not in ('device', 'threads', 'variants')}
             if old != {k: v for k, v in now.items() if k not in ('device', 'threads', 'variants')}:
                 raise ValueError(f"{p}: this run folder was made with another configuration; use a new folder or the same settings")
         else: atomic_write_json(p, now)

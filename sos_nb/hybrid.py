@@ -14,7 +14,7 @@ from fastcore.basics import patch
 from torchvision.models.detection._utils import BoxCoder, Matcher, BalancedPositiveNegativeSampler
 from torchvision.models.detection.faster_rcnn import TwoMLPHead
 from torchvision.ops import box_iou, batched_nms, clip_boxes_to_image, remove_small_boxes
-from .core import (apply_overrides, cfg_from_dict, cfg_to_dict, scoped, pick_device, seed_everything, atomic_write_json, read_json,
+from .core import (apply_overrides, cfg_from_dict, cfg_to_dict, saved_as_now, scoped, pick_device, seed_everything, atomic_write_json, read_json,
                          load_checkpoint, keep_results)
 from .loop import batch_indices, train_loop, warmup_step
 from .data import CPU_TINY_DATA, DataConfig, HybridLabels, hflip
@@ -396,7 +396,7 @@ def run_ehsod(cfg: EHSODConfig, out, seed: int|None = None, variants=VARIANTS, p
     _check_run(cfg, variants)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     conf = json.loads(json.dumps(cfg_to_dict(cfg)))
-    if (out/'config.json').exists() and read_json(out/'config.json') != conf:
+    if (out/'config.json').exists() and saved_as_now(cfg, read_json(out/'config.json')) != conf:
         raise ValueError(f"{out}: holds a run of another configuration (config.json differs); give a new folder")
     atomic_write_json(out/'config.json', conf)
     if cfg.threads > 0: torch.set_num_threads(cfg.threads)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 from pathlib import Path
 import numpy as np, torch
-from .core import (apply_preset, apply_overrides, cfg_to_dict, cfg_from_dict, scoped, pick_device, seed_everything, atomic_write_json,
+from .core import (apply_preset, apply_overrides, cfg_to_dict, cfg_from_dict, saved_as_now, scoped, pick_device, seed_everything, atomic_write_json,
                          read_json, save_checkpoint, load_checkpoint, peak_rss_mb)
 from .data import CPU_TINY_DATA, DataConfig, DigitScenes, WeakLabels, FullLabels, PseudoLabels
 from .formats import load_datasets, check_class_coverage
@@ -108,7 +108,7 @@ class Run:
         "Refuse to mix artifacts of two configurations in one folder (stages would silently disagree)."
         p, now = self.out/'config.json', json.loads(json.dumps(cfg_to_dict(self.cfg)))   # tuples -> lists, as on disk
         if p.exists():
-            old, cur = read_json(p), dict(now)
+            old, cur = saved_as_now(self.cfg, read_json(p)), dict(now)   # an older folder lacks keys added since: their defaults
             for k in ('device', 'threads'): old.pop(k, None); cur.pop(k, None)   # how fast, not what
             if old != cur:
                 diff = sorted(k for k in set(old) | set(cur) if old.get(k) != cur.get(k))
@@ -276,7 +276,7 @@ def branch_run(src, out, cfg: SoSConfig) -> list[str]:
     src, out = Path(src), Path(out)
     if not (src/'config.json').exists(): raise FileNotFoundError(f"{src}: not a run folder (no config.json)")
     if (out/'config.json').exists(): raise FileExistsError(f"{out}: already a run folder; branch into a new --out")
-    old, new = read_json(src/'config.json'), json.loads(json.dumps(cfg_to_dict(cfg)))
+    old, new = saved_as_now(cfg, read_json(src/'config.json')), json.loads(json.dumps(cfg_to_dict(cfg)))
     steps = reusable_steps(old, new, [s for s in STEPS if (src/s/'done.json').exists()])
     if all(old.get(k) == new.get(k) for k in ('data', 'proposals')) and (src/'proposals').is_dir():
         _link_tree(src/'proposals', out/'proposals')
