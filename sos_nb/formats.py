@@ -15,8 +15,8 @@ from .data import DataConfig, DigitScenes
 
 # %% auto #0
 __all__ = ['VOC_CLASSES', 'COCO_FIXTURE_CATS', 'DatasetError', 'load_image', 'image_size', 'box_problem', 'DetectionFolder',
-           'label_indices', 'parse_voc_xml', 'VOCDataset', 'write_voc_fixture', 'COCODataset', 'write_coco_fixture',
-           'config_classes', 'load_split', 'load_datasets', 'check_class_coverage']
+           'label_indices', 'parse_voc_xml', 'VOCDataset', 'write_voc_fixture', 'image_problems', 'COCODataset',
+           'write_coco_fixture', 'config_classes', 'load_split', 'load_datasets', 'check_class_coverage']
 
 # %% ../nbs/06_formats.ipynb #c994c2f2
 VOC_CLASSES = ['aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat', 'chair', 'cow', 'diningtable',
@@ -199,6 +199,15 @@ def write_voc_fixture(root, n: int = 4, seed: int = 0, classes: list[str] = VOC_
     (root/'ImageSets/Main/trainval.txt').write_text('\n'.join(ids) + '\n')
     (root/'ImageSets/Main/train.txt').write_text('\n'.join(ids[: max(1, n // 2)]) + '\n')
     return root
+
+# %% ../nbs/06_formats.ipynb #762a5033
+def image_problems(ds) -> list[str]:
+    "Decode every image of `ds` (checking its size against the annotation); one line per image that fails, naming its file."
+    out = []
+    for i in range(len(ds)):
+        try: ds[i]
+        except DatasetError as e: out.append(str(e))
+    return out
 
 # %% ../nbs/06_formats.ipynb #a609de9a
 def _read_json(path) -> dict:

@@ -13,8 +13,8 @@ from .evaluate import coco_dets, evaluate_dets
 from .proposals import ProposalConfig, compute_proposals
 
 # %% auto #0
-__all__ = ['DETECTOR_KINDS', 'Detector', 'class_names', 'load_detector', 'detect', 'evaluate_checkpoint', 'ImageFolder',
-           'predict_folder']
+__all__ = ['DETECTOR_KINDS', 'Detector', 'class_names', 'load_detector', 'detect', 'check_classes', 'evaluate_detector',
+           'evaluate_checkpoint', 'ImageFolder', 'predict_folder']
 
 # %% ../nbs/59_predict.ipynb #8132cc39
 DETECTOR_KINDS = ('wsod', 'fsod')
@@ -52,12 +52,23 @@ def detect(kind: str, model: nn.Module, ds, proposals: ProposalConfig|None = Non
     from sos_nb.fsod import predict_fsod
     return predict_fsod(model, ds, device=device)
 
-def evaluate_checkpoint(path, ds, proposals: ProposalConfig|None = None, device=None) -> dict:
-    "All metrics (`evaluate_dets`) of the detector in checkpoint `path` on the labelled dataset `ds`."
-    kind, model, classes = load_detector(path, device)
+def check_classes(classes: list[str], ds, path):
+    "Refuse a test set `ds` whose classes are not the model's `classes` (checkpoint `path`): the same count in another order would score nonsense."
     n = len(classes)
     if n != ds.num_classes: raise ValueError(f"{path}: the model has {n} classes but the test set has {ds.num_classes}")
-    return evaluate_dets(detect(kind, model, ds, proposals, device), ds)
+    numbered = classes == [str(i) for i in range(n)]   # a checkpoint that recorded only its class count: the count is all to check
+    if not numbered and list(ds.classes) != list(classes):
+        bad = next(k for k, (a, b) in enumerate(zip(classes, ds.classes)) if a != b)
+        raise ValueError(f"{path}: the model's class {bad} is {classes[bad]!r} but the test set's is {ds.classes[bad]!r} (set data.classes to the model's)")
+
+def evaluate_detector(det: Detector, ds, proposals: ProposalConfig|None = None, device=None, path='the checkpoint') -> dict:
+    "All metrics (`evaluate_dets`) of the loaded detector `det` (from checkpoint `path`) on the labelled dataset `ds`."
+    check_classes(det.classes, ds, path)
+    return evaluate_dets(detect(det.kind, det.model, ds, proposals, device), ds)
+
+def evaluate_checkpoint(path, ds, proposals: ProposalConfig|None = None, device=None) -> dict:
+    "All metrics (`evaluate_dets`) of the detector in checkpoint `path` on the labelled dataset `ds`."
+    return evaluate_detector(load_detector(path, device), ds, proposals, device, path)
 
 # %% ../nbs/59_predict.ipynb #9fced118
 class ImageFolder:
