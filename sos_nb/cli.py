@@ -7,15 +7,15 @@ from __future__ import annotations
 import argparse, json, sys
 from pathlib import Path
 from .core import apply_overrides, read_json, preset, keep_results
-from .formats import load_datasets
-from .predict import evaluate_checkpoint, predict_folder
+from .formats import load_datasets, load_split, image_problems
+from .predict import load_detector, evaluate_detector, predict_folder
 from .pipeline import (PRESETS, sos_config, seed_overrides, SoSConfig, STEPS, Run, run_sos, run_step, summary_line, metrics_table, compare_runs,
                              load_run_config, ladder_table, ladder_checks)
 from .drn import SPLIT_PARTS
 
 # %% auto #0
-__all__ = ['VERBS', 'build_parser', 'config_from_args', 'cmd_run', 'cmd_step', 'cmd_eval', 'cmd_predict', 'cmd_data',
-           'cmd_evaluate', 'cmd_bench', 'cmd_compare', 'cmd_ehsod', 'cmd_drn', 'cmd_keep', 'main']
+__all__ = ['VERBS', 'build_parser', 'config_from_args', 'cmd_run', 'cmd_step', 'cmd_eval', 'cmd_predict', 'check_data',
+           'cmd_data', 'cmd_evaluate', 'cmd_bench', 'cmd_compare', 'cmd_ehsod', 'cmd_drn', 'cmd_keep', 'main']
 
 # %% ../nbs/61_cli.ipynb #01fefbc7
 def _cfg_args(p: argparse.ArgumentParser):
@@ -46,8 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--score-thresh', type=float, default=0.3)
     p = sub.add_parser('bench', help='speed and memory figures of a finished run, as JSON'); _cfg_args(p)
     p.add_argument('--out', default='runs/sos'); p.add_argument('--n-images', type=int, default=50)
-    p = sub.add_parser('data', help='dataset statistics and a preview'); _cfg_args(p)
+    p = sub.add_parser('data', help='dataset statistics and a preview, or --check every image'); _cfg_args(p)
     p.add_argument('--split', choices=['train', 'test'], default='train'); p.add_argument('--json', action='store_true')
+    p.add_argument('--check', action='store_true', help='decode every image of both splits; one line per broken one, exit 1 if any')
     p.add_argument('--preview', default=None, metavar='PNG', help='write a grid of samples to this file')
     p = sub.add_parser('evaluate', help='COCO ground truth + COCO results -> metrics JSON')
     p.add_argument('--gt', required=True); p.add_argument('--dets', required=True)
@@ -107,8 +108,8 @@ def cmd_step(a) -> int:
 
 def cmd_eval(a) -> int:
     from sos_nb.evaluate import per_class_table
-    cfg = config_from_args(a)
-    r = evaluate_checkpoint(a.ckpt, load_datasets(cfg.data)[1], cfg.proposals, cfg.device)
+    cfg = config_from_args(a); det = load_detector(a.ckpt, cfg.device)
+    r = evaluate_detector(det, load_split(cfg.data, 'test', det.classes), cfg.proposals, cfg.device, a.ckpt)   # the model's class names
     if a.json: print(json.dumps({k: r[k] for k in ('mAP', 'AP50', 'AP75', 'voc07_AP50', 'corloc', 'per_class')}))
     else: print(per_class_table(r))
     return 0
@@ -121,10 +122,18 @@ def cmd_predict(a) -> int:
     return 0
 
 # %% ../nbs/61_cli.ipynb #afae96aa
+def check_data(tr, te) -> int:
+    "Print a line per image of `tr` and `te` that does not decode, then a count; 1 if any failed, else 0."
+    bad = image_problems(tr) + image_problems(te)
+    for line in bad: print(line)
+    print(f"{len(tr) + len(te)} images checked (train {len(tr)}, test {len(te)}): {len(bad)} broken")
+    return 1 if bad else 0
+
 def cmd_data(a) -> int:
     cfg = config_from_args(a); tr, te = load_datasets(cfg.data); ds = tr if a.split == 'train' else te
+    if a.check: return check_data(tr, te)
     from sos_nb.data import dataset_stats
-    st = dataset_stats(ds)
+    st = {**dataset_stats(ds), 'class_names': list(ds.classes)}
     print(json.dumps(st) if a.json else json.dumps(st, indent=1))
     if a.preview:
         from sos_nb.viz import show_grid

@@ -171,3 +171,28 @@ def test_compare_ehsod_and_drn_folders():
     assert r.returncode == 2 and 'no step or variant in common' in r.stderr and r.stdout == ''
     r = sos('compare', f'a={drn[0]}', '--step', 'stage3')
     assert r.returncode == 2 and "no run folder holds 'stage3'" in r.stderr
+
+def test_own_voc_folder_end_to_end(tmp_path):
+    "A VOC-format folder with its own class names (JPEGs of several sizes) trains, and `predict` and `eval` name its classes."
+    from sos_nb.formats import write_voc_fixture
+    from sos_nb.cli import main   # predict and eval in this process: a second and third start of torch would double the time
+    import torch; torch.set_num_threads(int(os.environ.get('OMP_NUM_THREADS', '2')))   # the thread count `sos()` runs the CLI with: eval must replay the run
+    root = write_voc_fixture(tmp_path / 'own', n=8, classes=['tree', 'rock', 'car'])
+    sets = root / 'ImageSets' / 'Main'; (sets / 'test.txt').write_text((sets / 'train.txt').read_text())
+    run = tmp_path / 'run'
+    sos('run', '--quiet', '--dataset', 'voc', '--root', root, '--out', run, *TOY, '--until', 'stage1', check=0)
+    names = ['car', 'rock', 'tree']   # the annotations' names, sorted
+    assert [c['name'] for c in json.loads((run / 'gt_test.json').read_text())['categories']] == names
+    m = json.loads((run / 'metrics.json').read_text())['stage1']
+    assert list(m['per_class_AP50']) == names
+    imgs = tmp_path / 'imgs'; imgs.mkdir()
+    for i in (0, 1): shutil.copy(root / 'JPEGImages' / f'00000{i}.jpg', imgs)
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(['predict', '--ckpt', str(run / 'stage1' / 'final.pt'), '--images', str(imgs), '--out', str(tmp_path / 'pred'), '--score-thresh', '0']) == 0
+    preds = json.loads((tmp_path / 'pred' / 'predictions.json').read_text())
+    assert preds and {d['category'] for d in preds} <= set(names) and {d['file_name'] for d in preds} == {'000000.jpg', '000001.jpg'}
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(['eval', '--ckpt', str(run / 'stage1' / 'final.pt'), '--dataset', 'voc', '--root', str(root), '--json', *TOY]) == 0
+    res = json.loads(out.getvalue())
+    assert list(res['per_class']) == names and abs(res['AP50'] - m['AP50']) < 1e-9
