@@ -15,8 +15,8 @@ from .data import DataConfig, DigitScenes
 
 # %% auto #0
 __all__ = ['VOC_CLASSES', 'COCO_FIXTURE_CATS', 'DatasetError', 'load_image', 'image_size', 'box_problem', 'DetectionFolder',
-           'label_indices', 'parse_voc_xml', 'VOCDataset', 'write_voc_fixture', 'image_problems', 'COCODataset',
-           'write_coco_fixture', 'config_classes', 'load_split', 'load_datasets', 'check_class_coverage']
+           'label_indices', 'short_list', 'parse_voc_xml', 'VOCDataset', 'write_voc_fixture', 'image_problems',
+           'COCODataset', 'write_coco_fixture', 'config_classes', 'load_split', 'load_datasets', 'check_class_coverage']
 
 # %% ../nbs/06_formats.ipynb #c994c2f2
 VOC_CLASSES = ['aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat', 'chair', 'cow', 'diningtable',
@@ -110,7 +110,7 @@ def _num(obj: ET.Element, tag: str) -> float:
     if node is None or node.text is None: raise ValueError(f"missing <{tag}>")
     return float(node.text)
 
-def _names(names, k: int = 8) -> str:
+def short_list(names, k: int = 8) -> str:
     "A readable, bounded list of class names for a one-line error."
     names = list(names)
     return ', '.join(names) if len(names) <= k else ', '.join(names[:k]) + f', ... ({len(names)} in all)'
@@ -128,7 +128,7 @@ def parse_voc_xml(xml_path, classes: list[str]|None = None, keep_difficult: bool
         name = (obj.findtext('name') or '').strip()
         if not name: raise _err(xml_path, f"object {k}: empty <name>")
         if classes is not None and name not in classes:
-            raise _err(xml_path, f"object {k}: unknown class name {name!r} (the classes are {_names(classes)})")
+            raise _err(xml_path, f"object {k}: unknown class name {name!r} (the classes are {short_list(classes)})")
         diff = (obj.findtext('difficult') or '0').strip() == '1'
         if diff and not keep_difficult: continue
         try: x1, y1, x2, y2 = (_num(obj.find('bndbox'), t) for t in ('xmin', 'ymin', 'xmax', 'ymax'))
@@ -146,7 +146,7 @@ class VOCDataset(DetectionFolder):
         self.root, self.split, self.keep_difficult = Path(root), split, keep_difficult
         split_file = self.root/'ImageSets'/'Main'/f'{split}.txt'
         if classes is not None and len(set(classes)) != len(classes):
-            raise ValueError(f"class list {_names(classes)}: a name appears twice")
+            raise ValueError(f"class list {short_list(classes)}: a name appears twice")
         self.classes = None if classes is None else list(classes)
         if not split_file.is_file(): raise _err(split_file, f"split file for split {split!r} missing")
         self.ids = [l.split()[0] for l in split_file.read_text().splitlines() if l.strip()]
@@ -291,7 +291,7 @@ def load_split(d: DataConfig, split: str, classes: list[str]|None = None):
     ann, images = (d.coco_train_ann, d.coco_train_images) if split == 'train' else (d.coco_test_ann, d.coco_test_images)
     ds = COCODataset(root/ann, root/images)
     if classes is not None and ds.classes != list(classes):
-        raise _err(ds.ann_file, f"its categories ({_names(ds.classes)}) are not the expected classes ({_names(classes)})")
+        raise _err(ds.ann_file, f"its categories ({short_list(ds.classes)}) are not the expected classes ({short_list(classes)})")
     return ds
 
 def load_datasets(d: DataConfig) -> tuple:

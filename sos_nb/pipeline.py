@@ -12,7 +12,7 @@ import numpy as np, torch
 from .core import (apply_preset, apply_overrides, cfg_to_dict, cfg_from_dict, saved_as_now, scoped, pick_device, seed_everything, atomic_write_json,
                          read_json, save_checkpoint, load_checkpoint, peak_rss_mb)
 from .data import CPU_TINY_DATA, DataConfig, DigitScenes, WeakLabels, FullLabels, PseudoLabels
-from .formats import load_datasets, check_class_coverage
+from .formats import load_datasets, check_class_coverage, short_list
 from .evaluate import coco_gt, coco_dets, evaluate_dets
 from .proposals import CPU_TINY_PROPOSALS, ProposalConfig, compute_proposals
 from .wsod import WSODConfig, train_wsod, predict_wsod
@@ -26,8 +26,8 @@ from .drn import SPLIT_PARTS
 __all__ = ['STAGE2_GPU', 'PRESETS', 'PIPELINE', 'STEPS', 'METRIC_NAMES', 'LADDER', 'SoSConfig', 'sos_config', 'seed_overrides',
            'load_run_config', 'Run', 'save_tensors', 'load_tensors', 'keep_image_classes', 'evaluate_stage',
            'step_stage1', 'step_pgf', 'pseudo_train', 'step_stage2', 'step_split', 'step_stage3', 'step_oracle', 'Step',
-           'step_inputs', 'Subset', 'reusable_steps', 'branch_run', 'run_step', 'summary_line', 'run_sos', 'toy_run',
-           'metrics_table', 'metric_rows', 'compare_runs', 'ladder_table', 'ladder_checks', 'seed_table']
+           'step_inputs', 'Subset', 'reusable_steps', 'branch_run', 'run_step', 'summary_line', 'write_gt', 'run_sos',
+           'toy_run', 'metrics_table', 'metric_rows', 'compare_runs', 'ladder_table', 'ladder_checks', 'seed_table']
 
 # %% ../nbs/60_pipeline.ipynb #c5e0a943
 @dataclass
@@ -307,13 +307,23 @@ def summary_line(step: str, info: dict) -> str:
     return f"{step:7s} " + '  '.join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in info.items()
                                      if k not in ('peak_rss_mb', 'torch_threads', 'device'))
 
+def write_gt(run: Run) -> dict:
+    "Write the test split's COCO ground truth `gt_test.json`, the run's record of its class names; refuse a folder that recorded other names."
+    gt, p = coco_gt(run.test), run.out/'gt_test.json'
+    if p.exists():   # a VOC folder's names come from its annotations, which may have been edited since
+        old, new = ([c['name'] for c in g['categories']] for g in (read_json(p), gt))
+        if old != new: raise ValueError(f"{p}: this run folder's classes ({short_list(old)}) are not the data's now ({short_list(new)}); "
+                                        "use a new --out, or set data.classes to the folder's")
+    atomic_write_json(p, gt)
+    return gt
+
 def run_sos(cfg: SoSConfig, out, steps=STEPS, progress: bool = True, log=print, src=None) -> dict:
     "Run (or resume) the SoS pipeline into the folder `out`, first reusing what it can of run folder `src`; returns `metrics.json`'s content."
     if src is not None:
         reused = branch_run(src, out, cfg)
         log(f"from {src}: reusing {', '.join(reused) or 'nothing'}")
     run = Run(out, cfg, progress, log)
-    atomic_write_json(run.out/'gt_test.json', coco_gt(run.test))
+    write_gt(run)
     for s in steps:
         if s == 'oracle' and not cfg.oracle: continue
         was_done = run.is_done(s)
