@@ -282,12 +282,13 @@ def config_classes(d: DataConfig) -> list[str]|None:
 def load_split(d: DataConfig, split: str, classes: list[str]|None = None):
     "The `split` ('train' or 'test') of the data section `d`; a VOC split is read with `data.classes`, else `classes` (the training split's, a checkpoint's), else its own annotations' names."
     if split not in ('train', 'test'): raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    if d.dataset not in ('digits', 'embedded', 'voc', 'coco'): raise ValueError(f"unknown dataset {d.dataset!r}; known: embedded (digits), voc, coco")
+    if d.dataset != 'voc' and config_classes(d):   # not silently ignored
+        raise ValueError(f"data.classes is for VOC folders; dataset {d.dataset!r} names its own classes")
     if d.dataset in ('digits', 'embedded'): return DigitScenes(d, split)
     root = Path(d.root)
-    if d.dataset not in ('voc', 'coco'): raise ValueError(f"unknown dataset {d.dataset!r}; known: embedded (digits), voc, coco")
     if not root.is_dir(): raise FileNotFoundError(f"data.root {str(root)!r}: no such folder (needed for dataset {d.dataset!r})")
     if d.dataset == 'voc': return VOCDataset(root, d.voc_train if split == 'train' else d.voc_test, config_classes(d) or classes)
-    if config_classes(d): raise ValueError(f"data.classes is for VOC folders; a COCO annotation file names its own categories")
     ann, images = (d.coco_train_ann, d.coco_train_images) if split == 'train' else (d.coco_test_ann, d.coco_test_images)
     ds = COCODataset(root/ann, root/images)
     if classes is not None and ds.classes != list(classes):
