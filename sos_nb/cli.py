@@ -12,6 +12,7 @@ from .predict import evaluate_checkpoint, predict_folder
 from .pipeline import (PRESETS, sos_config, seed_overrides, SoSConfig, STEPS, Run, run_sos, run_step, summary_line, metrics_table, compare_runs,
                              load_run_config, ladder_table, ladder_checks)
 from .drn import SPLIT_PARTS
+from .loop import is_main
 
 # %% auto #0
 __all__ = ['VERBS', 'build_parser', 'config_from_args', 'cmd_run', 'cmd_step', 'cmd_eval', 'cmd_predict', 'cmd_data',
@@ -94,6 +95,7 @@ def cmd_run(a) -> int:
     if a.quiet: log = lambda *_: None
     steps = STEPS if a.until is None else STEPS[:STEPS.index(a.until) + 1]
     m = run_sos(cfg, out, steps, progress=not a.quiet, log=log, src=a.src if a.src and not (out/'config.json').exists() else None)
+    if not is_main(): return 0            # under torchrun: rank 0 reports
     from sos_nb.report import write_report
     rep = write_report(out)
     print(metrics_table(m)); print(f'report: {rep}')
@@ -102,7 +104,7 @@ def cmd_run(a) -> int:
 def cmd_step(a) -> int:
     out = Path(a.out); run = Run(out, config_from_args(a, out), progress=not a.quiet)
     info = run_step(run, a.verb, force=a.force)
-    print(summary_line(a.verb, info))
+    if is_main(): print(summary_line(a.verb, info))
     return 0
 
 def cmd_eval(a) -> int:
