@@ -173,13 +173,13 @@ def cmd_ehsod(a) -> int:
     if (out/'config.json').exists() and a.preset is None: cfg = apply_overrides(ehsod_config_from_dict(read_json(out/'config.json')), a.overrides)
     else: cfg = ehsod_config(a.overrides, base=preset(a.preset or 'cpu-tiny', PRESETS))
     m = run_ehsod(cfg, out, seed=a.seed, progress=not a.quiet, log=(lambda *_: None) if a.quiet else print)
-    print(metrics_table(m, ('ehsod', 'boxes_only')))
+    if is_main(): print(metrics_table(m, ('ehsod', 'boxes_only')))   # under torchrun: rank 0 reports
     return 0
 
 def cmd_drn(a) -> int:
     from sos_nb.drn import DRNConfig, run_drn, drn_table
     m = run_drn(apply_overrides(DRNConfig(), a.overrides), a.out, seed=a.seed, progress=not a.quiet, log=(lambda *_: None) if a.quiet else print)
-    print(drn_table(m))
+    if is_main(): print(drn_table(m))
     return 0
 
 def cmd_keep(a) -> int:
