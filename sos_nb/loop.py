@@ -14,7 +14,7 @@ from .core import JsonlLogger, atomic_write_bytes, load_checkpoint, read_jsonl, 
 
 # %% auto #0
 __all__ = ['SEED_EPOCH', 'SEED_ITER', 'iter_seed', 'batch_indices', 'warmup_step', 'warmup_cosine', 'dist_init', 'rank', 'world',
-           'is_main', 'barrier', 'main_first', 'rank_share', 'ddp', 'all_mean', 'train_loop']
+           'is_main', 'barrier', 'main_first', 'rank_share', 'ddp', 'all_mean', 'shard_map', 'train_loop']
 
 # %% ../nbs/08_loop.ipynb #ff280c95
 SEED_EPOCH = 100_003     # epoch `ep` of run seed `s` permutes with seed s * SEED_EPOCH + ep
@@ -108,6 +108,19 @@ def all_mean(values: list[float]) -> list[float]:
     t = torch.tensor(values, dtype=torch.float64, device='cuda' if dist.get_backend() == 'nccl' else 'cpu')
     dist.all_reduce(t)
     return (t / world()).tolist()
+
+def shard_map(fn: Callable[[list[int]], list], n: int) -> list|None:
+    "`fn(idx)` on this rank's share of `range(n)` (every `world()`-th item from `rank()`); rank 0 gets all `n` results in order, the others None."
+    idx = list(range(rank(), n, world()))
+    part = fn(idx)
+    if len(part) != len(idx): raise ValueError(f"shard_map: fn gave {len(part)} results for {len(idx)} items")
+    if world() == 1: return part
+    parts = [None] * world() if is_main() else None
+    dist.gather_object(part, parts, dst=0)    # pickled through rank 0: predictions, not weights
+    if not is_main(): return None
+    out = [None] * n
+    for r, p in enumerate(parts): out[r::world()] = p
+    return out
 
 # %% ../nbs/08_loop.ipynb #923f737b
 def _value(v) -> float:

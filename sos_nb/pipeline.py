@@ -21,14 +21,15 @@ from .fsod import FSODConfig, train_fsod, predict_fsod, load_fsod
 from .split import SplitConfig, split_losses, make_split, split_quality
 from .teacher import TeacherConfig, train_teacher
 from .drn import SPLIT_PARTS
-from .loop import barrier, dist_init, is_main, main_first
+from .loop import barrier, dist_init, is_main, main_first, shard_map
 
 # %% auto #0
 __all__ = ['STAGE2_GPU', 'PRESETS', 'PIPELINE', 'STEPS', 'METRIC_NAMES', 'LADDER', 'SoSConfig', 'sos_config', 'seed_overrides',
            'load_run_config', 'Run', 'save_tensors', 'load_tensors', 'keep_image_classes', 'evaluate_stage',
-           'step_stage1', 'step_pgf', 'pseudo_train', 'step_stage2', 'step_split', 'step_stage3', 'step_oracle', 'Step',
-           'step_inputs', 'Subset', 'reusable_steps', 'branch_run', 'run_step', 'summary_line', 'run_sos', 'toy_run',
-           'metrics_table', 'metric_rows', 'compare_runs', 'ladder_table', 'ladder_checks', 'seed_table']
+           'step_stage1', 'step_pgf', 'pseudo_train', 'predict_test', 'step_stage2', 'step_split', 'step_stage3',
+           'step_oracle', 'Step', 'step_inputs', 'Subset', 'reusable_steps', 'branch_run', 'run_step', 'summary_line',
+           'run_sos', 'toy_run', 'metrics_table', 'metric_rows', 'compare_runs', 'ladder_table', 'ladder_checks',
+           'seed_table']
 
 # %% ../nbs/60_pipeline.ipynb #c5e0a943
 @dataclass
@@ -167,14 +168,15 @@ def evaluate_stage(run: Run, dets: list[dict], step: str, wall_s: float, extra: 
 # %% ../nbs/60_pipeline.ipynb #52fe25a3
 def step_stage1(run: Run) -> dict:
     "Stage 1: the MIL detector on weak labels; its per-proposal scores on train feed PGF."
-    t0 = time.time(); c = run.cfg; d = run.dir('stage1')
-    run.proposals('test')                 # on every rank (rank 0 computes, the others read its cache): later rank 0 alone needs them
-    model = train_wsod(c.stage1, WeakLabels(run.train), run.proposals('train'), out_dir=d, device=run.device, progress=run.progress)
-    if not is_main(): return {}           # under torchrun: the ranks train together, rank 0 predicts and evaluates
-    preds = predict_wsod(model, WeakLabels(run.train), run.proposals('train'), device=run.device, progress=run.progress)
+    t0 = time.time(); c = run.cfg; d = run.dir('stage1'); weak, test = WeakLabels(run.train), WeakLabels(run.test)
+    model = train_wsod(c.stage1, weak, run.proposals('train'), out_dir=d, device=run.device, progress=run.progress)
+    def predict(ds, props):               # under torchrun: each rank predicts its share of the images, rank 0 gets them all
+        return shard_map(lambda idx: predict_wsod(model, Subset(ds, idx), [props[i] for i in idx], device=run.device,
+                                                  progress=run.progress and is_main()), len(ds))
+    preds, dets = predict(weak, run.proposals('train')), predict(test, run.proposals('test'))
+    if not is_main(): return {}           # rank 0 writes and evaluates
     save_tensors(d/'preds_train.pt', preds, 'preds')
-    dets = [p['dets'] for p in predict_wsod(model, WeakLabels(run.test), run.proposals('test'), device=run.device, progress=run.progress)]
-    return {'metrics': evaluate_stage(run, dets, 'stage1', time.time() - t0)}
+    return {'metrics': evaluate_stage(run, [p['dets'] for p in dets], 'stage1', time.time() - t0)}
 
 def step_pgf(run: Run) -> dict:
     "PGF (Algorithm 2) on stage 1's train predictions; quality vs the hidden truth is measured for the report only."
@@ -197,8 +199,12 @@ def _train_fsod_step(run: Run, step: str, ds) -> dict:
     "Train the stage-2 detector (`cfg.stage2`) on `ds` into `<step>/` and evaluate it on the test split."
     t0 = time.time()
     model = train_fsod(run.cfg.stage2, ds, out_dir=run.dir(step), device=run.device, progress=run.progress)
-    if not is_main(): return {}
-    return {'metrics': evaluate_stage(run, predict_fsod(model, run.test, device=run.device), step, time.time() - t0)}
+    dets = predict_test(run, model)
+    return {'metrics': evaluate_stage(run, dets, step, time.time() - t0)} if is_main() else {}
+
+def predict_test(run: Run, model) -> list[dict]|None:
+    "A stage-2-like detector's detections on the test split; under torchrun each rank predicts its share and rank 0 gets them all (None elsewhere)."
+    return shard_map(lambda idx: predict_fsod(model, Subset(run.test, idx), device=run.device), len(run.test))
 
 def step_stage2(run: Run) -> dict:
     "Stage 2: Faster R-CNN trained on PGF's pseudo boxes (keeps W'full before the first LR decay)."
@@ -224,9 +230,8 @@ def step_stage3(run: Run) -> dict:
     sp = read_json(run.out/'split'/'split.json'); ds = pseudo_train(run)
     teacher = train_teacher(run.cfg.stage3, load_fsod(run.out/'stage2'/'final.pt', device=run.device), Subset(ds, sp['clean']),
                             Subset(WeakLabels(run.train), sp['noisy']), out_dir=d, device=run.device, progress=run.progress)
-    if not is_main(): return {}
-    dets = predict_fsod(teacher, run.test, device=run.device)
-    return {'metrics': evaluate_stage(run, dets, 'stage3', time.time() - t0)}
+    dets = predict_test(run, teacher)
+    return {'metrics': evaluate_stage(run, dets, 'stage3', time.time() - t0)} if is_main() else {}
 
 def step_oracle(run: Run) -> dict:
     "The fully supervised upper bound: the same detector and schedule on the true boxes."

@@ -1,4 +1,4 @@
-"`torchrun` with two gloo processes runs the toy pipeline: one writer, every step done, checkpoints that load in one process, stage 1 as in one process."
+"`torchrun` with two gloo processes runs the toy pipeline: one writer, every step done, checkpoints that load in one process, stage 1 (weights, sharded predictions) as in one process."
 import json, os, subprocess, sys
 import torch
 from conftest import SOS, TOY
@@ -20,3 +20,6 @@ def test_torchrun_two_processes(tmp_path, toy_run):
     two, one = load_wsod(out / 'stage1' / 'final.pt').state_dict(), load_wsod(toy_run / 'stage1' / 'final.pt').state_dict()
     # the same global batches: stage 1 differs from the one-process run by float rounding only (measured 5e-5)
     assert max((two[k].float() - one[k].float()).abs().max().item() for k in one) < 1e-3
+    # its predictions were sharded over the two ranks and gathered in order: the same AP as one process
+    m2, m1 = (json.loads((f / 'metrics.json').read_text())['stage1']['AP50'] for f in (out, toy_run))
+    assert abs(m2 - m1) < 0.01
