@@ -99,8 +99,9 @@ def ddp(model: nn.Module, find_unused: bool = False) -> nn.Module:
     if world() == 1: return model
     from torch.nn.parallel import DistributedDataParallel
     dev = next(model.parameters()).device
+    ids = [dev.index if dev.index is not None else torch.cuda.current_device()] if dev.type == 'cuda' else None
     # find_unused: for losses that leave some parameters out of some iterations (costs a graph walk per iteration)
-    return DistributedDataParallel(model, device_ids=[dev.index if dev.index is not None else torch.cuda.current_device()] if dev.type == 'cuda' else None, find_unused_parameters=find_unused)
+    return DistributedDataParallel(model, device_ids=ids, find_unused_parameters=find_unused)
 
 def all_mean(values: list[float]) -> list[float]:
     "Each of `values` averaged over the ranks (the values themselves in one process)."
