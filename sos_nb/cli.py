@@ -12,6 +12,7 @@ from .predict import load_detector, evaluate_detector, predict_folder
 from .pipeline import (PRESETS, sos_config, seed_overrides, SoSConfig, STEPS, Run, run_sos, run_step, summary_line, metrics_table, compare_runs,
                              load_run_config, ladder_table, ladder_checks)
 from .drn import SPLIT_PARTS
+from .loop import is_main
 
 # %% auto #0
 __all__ = ['VERBS', 'build_parser', 'config_from_args', 'cmd_run', 'cmd_step', 'cmd_eval', 'cmd_predict', 'check_data',
@@ -95,6 +96,7 @@ def cmd_run(a) -> int:
     if a.quiet: log = lambda *_: None
     steps = STEPS if a.until is None else STEPS[:STEPS.index(a.until) + 1]
     m = run_sos(cfg, out, steps, progress=not a.quiet, log=log, src=a.src if a.src and not (out/'config.json').exists() else None)
+    if not is_main(): return 0            # under torchrun: rank 0 reports
     from sos_nb.report import write_report
     rep = write_report(out)
     print(metrics_table(m)); print(f'report: {rep}')
@@ -103,7 +105,7 @@ def cmd_run(a) -> int:
 def cmd_step(a) -> int:
     out = Path(a.out); run = Run(out, config_from_args(a, out), progress=not a.quiet)
     info = run_step(run, a.verb, force=a.force)
-    print(summary_line(a.verb, info))
+    if is_main(): print(summary_line(a.verb, info))
     return 0
 
 def cmd_eval(a) -> int:
@@ -180,13 +182,13 @@ def cmd_ehsod(a) -> int:
     if (out/'config.json').exists() and a.preset is None: cfg = apply_overrides(ehsod_config_from_dict(read_json(out/'config.json')), a.overrides)
     else: cfg = ehsod_config(a.overrides, base=preset(a.preset or 'cpu-tiny', PRESETS))
     m = run_ehsod(cfg, out, seed=a.seed, progress=not a.quiet, log=(lambda *_: None) if a.quiet else print)
-    print(metrics_table(m, ('ehsod', 'boxes_only')))
+    if is_main(): print(metrics_table(m, ('ehsod', 'boxes_only')))   # under torchrun: rank 0 reports
     return 0
 
 def cmd_drn(a) -> int:
     from sos_nb.drn import DRNConfig, run_drn, drn_table
     m = run_drn(apply_overrides(DRNConfig(), a.overrides), a.out, seed=a.seed, progress=not a.quiet, log=(lambda *_: None) if a.quiet else print)
-    print(drn_table(m))
+    if is_main(): print(drn_table(m))
     return 0
 
 def cmd_keep(a) -> int:

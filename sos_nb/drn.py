@@ -19,6 +19,7 @@ from .wsod import WSODConfig, train_wsod, predict_wsod
 from .fsod import FSODConfig, train_fsod, predict_fsod
 from .pgf import pseudo_quality
 from .scm import SCMConfig, FCOSLite, scm_items, train_scm, predict_scm, scm_quality
+from .loop import barrier, dist_init, is_main, main_first
 
 # %% auto #0
 __all__ = ['SPLIT_METRICS', 'SPLIT_PARTS', 'VARIANTS', 'VARIANT_PSEUDO', 'split_classes', 'top_box_pseudo', 'restrict_classes',
@@ -132,6 +133,7 @@ def drn_seeded(cfg: DRNConfig, seed: int) -> DRNConfig:
 class _Parts:
     "A DRN run folder: config check, cached data and proposals, a `done.json` per finished part, the aggregated `metrics.json`."
     def __init__(self, out, cfg: DRNConfig, progress: bool):
+        dist_init()                        # under torchrun: join the other ranks before choosing this rank's GPU
         self.out, self.cfg, self.progress = Path(out), cfg, progress
         self.out.mkdir(parents=True, exist_ok=True); self.dev = pick_device(cfg.device)
         p, now = self.out/'config.json', json.loads(json.dumps(cfg_to_dict(cfg)))
@@ -139,7 +141,7 @@ class _Parts:
             old = {k: v for k, v in saved_as_now(cfg, read_json(p)).items() if k not in ('device', 'threads', 'variants')}
             if old != {k: v for k, v in now.items() if k not in ('device', 'threads', 'variants')}:
                 raise ValueError(f"{p}: this run folder was made with another configuration; use a new folder or the same settings")
-        else: atomic_write_json(p, now)
+        elif is_main(): atomic_write_json(p, now)
         self.train, self.test = load_datasets(cfg.data)
         self.base, self.novel = split_classes(self.train.classes, cfg.n_base)
         self.cross = CrossLabels(self.train, self.base)
@@ -148,7 +150,8 @@ class _Parts:
         "The proposals of `split` ('train' | 'test'), cached in `proposals/`."
         if split not in self._props:
             ds = self.train if split == 'train' else self.test
-            self._props[split] = compute_proposals(ds, self.cfg.proposals, cache=self.out/'proposals'/f'{split}.pt', progress=self.progress)
+            # computed once, by rank 0; the other ranks read its cache
+            self._props[split] = main_first(lambda: compute_proposals(ds, self.cfg.proposals, cache=self.out/'proposals'/f'{split}.pt', progress=self.progress))
         return self._props[split]
     def dir(self, part: str) -> Path:
         "The folder of `part`, made if missing."
@@ -174,7 +177,9 @@ class _Parts:
 def _part_recognition(run: _Parts) -> dict:
     "The recognition head: a WSOD network on the image labels of all classes; its train scores feed the pseudo boxes, its test detections are `recognition_only`."
     t0 = time.time(); d = run.dir('recognition'); weak = WeakLabels(run.train)
+    run.props('test')                      # on every rank (rank 0 computes, the others read its cache): later rank 0 alone needs them
     model = train_wsod(run.cfg.recognition, weak, run.props('train'), out_dir=d, device=run.dev, progress=run.progress)
+    if not is_main(): return {}            # under torchrun: the ranks train together, rank 0 predicts and evaluates
     preds = predict_wsod(model, weak, run.props('train'), device=run.dev)
     save_checkpoint(d/'preds_train.pt', 'preds', {'data': [{k: p[k] for k in ('proposals', 'scores')} for p in preds]})
     dets = [p['dets'] for p in predict_wsod(model, WeakLabels(run.test), run.props('test'), device=run.dev)]
@@ -191,6 +196,7 @@ def _part_pseudo(run: _Parts) -> dict:
     torch.manual_seed(c.scm.seed); scm = FCOSLite()
     rows = train_scm(scm, base_items, c.scm, progress=run.progress)
     scm_boxes = scm_pseudo(novel_items, predict_scm(scm, novel_items), len(run.train), c.scm_keep_rel)
+    if not is_main(): return {}            # under torchrun every rank trains the (small) SCM alike, unsharded; rank 0 writes
     save_checkpoint(d/'pseudo_train.pt', 'pseudo', {'top_box': top, 'scm': scm_boxes, 'scm_model': scm.state_dict()})
     # the hidden truth of the novel classes, read for this report only
     gts = restrict_classes([run.train.gt(i) for i in range(len(run.train))], run.novel); names = [run.train.classes[k] for k in run.novel]
@@ -207,6 +213,7 @@ def _part_detection(run: _Parts, variant: str) -> dict:
     pseudo = load_checkpoint(run.out/'pseudo'/'pseudo_train.pt', 'pseudo')['state'][rule]
     ds = PseudoLabels(WeakLabels(run.train), cross_targets(run.cross, pseudo))
     model = train_fsod(run.cfg.detection, ds, out_dir=run.dir(variant), device=run.dev, progress=run.progress)
+    if not is_main(): return {}
     return {'metrics': run.evaluate(predict_fsod(model, run.test, device=run.dev), variant, time.time() - t0)}
 
 # %% ../nbs/50_drn.ipynb #0747f585
@@ -217,15 +224,18 @@ def run_drn(cfg: DRNConfig, out, seed: int = 0, progress: bool = True, log=print
     cfg = drn_seeded(cfg, seed)
     if cfg.threads > 0: torch.set_num_threads(cfg.threads)
     run = _Parts(out, cfg, progress)
-    atomic_write_json(run.out/'gt_test.json', coco_gt(run.test))
+    if not is_main(): log = lambda *_: None
+    if is_main(): atomic_write_json(run.out/'gt_test.json', coco_gt(run.test))
     parts = ['recognition'] + (['pseudo'] if any(v in VARIANT_PSEUDO for v in cfg.variants) else []) + [v for v in cfg.variants if v in VARIANT_PSEUDO]
     for part in parts:
         if run.done(part): log(f"{part}: done earlier"); continue
         seed_everything(seed)
         info = _part_recognition(run) if part == 'recognition' else _part_pseudo(run) if part == 'pseudo' else _part_detection(run, part)
-        run.finish(part, info)
-        m = read_json(run.out/'metrics.json')
-        log(f"{part}: " + '  '.join(f"{v} novel AP50 {m[v]['novel']['AP50']:.3f}" for v in cfg.variants if v in m))
+        if is_main():
+            run.finish(part, info)
+            m = read_json(run.out/'metrics.json')
+            log(f"{part}: " + '  '.join(f"{v} novel AP50 {m[v]['novel']['AP50']:.3f}" for v in cfg.variants if v in m))
+        barrier()                          # the part's files are on disk before any rank starts the next
     return read_json(run.out/'metrics.json')
 
 # %% ../nbs/50_drn.ipynb #ccf4e686

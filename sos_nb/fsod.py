@@ -15,7 +15,7 @@ from torchvision.ops import MultiScaleRoIAlign, FeaturePyramidNetwork
 from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
 from torchvision.ops.poolers import _setup_scales
 from .core import pick_device, seed_everything, load_checkpoint, save_checkpoint
-from .loop import batch_indices, train_loop, warmup_step
+from .loop import batch_indices, dist_init, ddp, is_main, rank_share, train_loop, warmup_step
 from .backbones import build_stages, build_backbone, IMAGENET_MEAN, IMAGENET_STD
 from .boxes import clip_boxes, valid_boxes
 from .data import hflip
@@ -126,8 +126,8 @@ def to_tv_target(img: Tensor, t: dict) -> dict:
 # %% ../nbs/21_fsod.ipynb #722b24b6
 def train_fsod(cfg: FSODConfig, ds, out_dir=None, device=None, progress: bool = True, resume: bool = True) -> FasterRCNN:
     "Train Faster R-CNN on `ds`'s boxes; in `out_dir`: metrics.jsonl, last.pt (resume), before_decay.pt, final.pt."
-    dev = pick_device(device); seed_everything(cfg.seed)
-    model = build_detector(cfg, ds.num_classes).to(dev)
+    dist_init(); dev = pick_device(device); seed_everything(cfg.seed)
+    model = build_detector(cfg, ds.num_classes).to(dev); net = ddp(model)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda it: warmup_step(it, cfg.warmup, cfg.lr_steps, cfg.gamma))
@@ -136,14 +136,16 @@ def train_fsod(cfg: FSODConfig, ds, out_dir=None, device=None, progress: bool = 
     first_step = min([s for s in cfg.lr_steps if 0 < s <= cfg.iters], default=cfg.iters)
     def step(it: int):
         imgs, tgts = [], []
-        for i in batch_indices(len(ds), it, cfg.batch_size, cfg.seed):
+        idx = batch_indices(len(ds), it, cfg.batch_size, cfg.seed)
+        flips = [torch.rand(1).item() < cfg.flip_p for _ in idx]     # for the global batch: each image's flip at any world size
+        for i, flip in rank_share(list(zip(idx, flips))):
             img, t = ds[i]
-            if torch.rand(1).item() < cfg.flip_p: img, t = hflip(img, t)
+            if flip: img, t = hflip(img, t)
             imgs.append(img.to(dev)); tgts.append({k: v.to(dev) for k, v in to_tv_target(img, t).items()})
-        losses = model(imgs, tgts)
+        losses = net(imgs, tgts)
         return sum(losses.values()), losses, len(imgs)
     def on_iter(i: int):
-        if out and i == first_step:
+        if out and is_main() and i == first_step:
             save_checkpoint(out/'before_decay.pt', 'fsod', {'model': model.state_dict(), 'iter': i}, **meta, before_decay=True)
     model.train(); model.transform.min_size = tuple(cfg.train_sizes)
     try:

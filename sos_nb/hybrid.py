@@ -16,7 +16,7 @@ from torchvision.models.detection.faster_rcnn import TwoMLPHead
 from torchvision.ops import box_iou, batched_nms, clip_boxes_to_image, remove_small_boxes
 from .core import (apply_overrides, cfg_from_dict, cfg_to_dict, saved_as_now, scoped, pick_device, seed_everything, atomic_write_json, read_json,
                          load_checkpoint, keep_results)
-from .loop import batch_indices, train_loop, warmup_step
+from .loop import barrier, batch_indices, dist_init, ddp, is_main, rank_share, train_loop, warmup_step
 from .data import CPU_TINY_DATA, DataConfig, HybridLabels, hflip
 from .formats import load_datasets
 from .evaluate import coco_gt, coco_dets, evaluate_dets
@@ -287,21 +287,24 @@ def train_ehsod(cfg: EHSODConfig, ds_hybrid, out_dir=None, device=None, weak_ima
     box_i, weak_i = box_image_split(ds_hybrid)
     if not box_i: raise ValueError("train_ehsod: no image keeps its boxes (box_fraction=0 is pure WSOD: use `sos-nb run`)")
     if not weak_images: weak_i = []
-    dev = pick_device(device or cfg.device); seed_everything(cfg.seed)
-    model = build_ehsod(cfg, ds_hybrid.num_classes).to(dev)
+    dist_init(); dev = pick_device(device or cfg.device); seed_everything(cfg.seed)
+    model = build_ehsod(cfg, ds_hybrid.num_classes).to(dev); net = ddp(model)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda it: warmup_step(it, cfg.warmup, cfg.lr_steps, cfg.gamma))
     w = ehsod_loss_weights(cfg)
     def step(it: int):
-        idx = [box_i[k] for k in batch_indices(len(box_i), it, cfg.batch_boxes, cfg.seed)]
-        if weak_i and cfg.batch_weak: idx += [weak_i[k] for k in batch_indices(len(weak_i), it, cfg.batch_weak, cfg.seed + 1)]
+        ib = [box_i[k] for k in batch_indices(len(box_i), it, cfg.batch_boxes, cfg.seed)]
+        iw = [weak_i[k] for k in batch_indices(len(weak_i), it, cfg.batch_weak, cfg.seed + 1)] if weak_i and cfg.batch_weak else []
+        flips = [torch.rand(1).item() < cfg.flip_p for _ in ib + iw]   # for the global batch, as in one process
+        # each rank: its share of the box images and of the weak ones, so every rank's batch is mixed as the global one
+        mine = rank_share(list(zip(ib, flips[:len(ib)]))) + rank_share(list(zip(iw, flips[len(ib):])))
         imgs, tgts = [], []
-        for i in idx:
+        for i, flip in mine:
             img, t = ds_hybrid[i]
-            if torch.rand(1).item() < cfg.flip_p: img, t = hflip(img, t)
+            if flip: img, t = hflip(img, t)
             imgs.append(img.to(dev)); tgts.append({k: v.to(dev) for k, v in to_cam_target(img, t).items()})
-        L = model(imgs, tgts)
+        L = net(imgs, tgts)
         return sum(w[k] * v for k, v in L.items()), L, len(imgs)
     meta = dict(cfg=cfg_to_dict(cfg), num_classes=ds_hybrid.num_classes, weak_images=weak_images, n_box=len(box_i), n_weak=len(weak_i))
     model.train(); model.transform.min_size = tuple(cfg.detector.train_sizes)
@@ -394,20 +397,23 @@ def run_ehsod(cfg: EHSODConfig, out, seed: int|None = None, variants=VARIANTS, p
     "Train and evaluate EHSOD and its boxes-only twin into the run folder `out` (resumable); returns `metrics.json`'s content."
     if seed is not None: cfg = apply_overrides(copy.deepcopy(cfg), ehsod_seed_overrides(seed))
     _check_run(cfg, variants)
+    dist_init()                            # under torchrun: every rank trains, rank 0 evaluates and writes (the others wait)
+    if not is_main(): log = lambda *_: None
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     conf = json.loads(json.dumps(cfg_to_dict(cfg)))
     if (out/'config.json').exists() and saved_as_now(cfg, read_json(out/'config.json')) != conf:
         raise ValueError(f"{out}: holds a run of another configuration (config.json differs); give a new folder")
-    atomic_write_json(out/'config.json', conf)
+    if is_main(): atomic_write_json(out/'config.json', conf)
     if cfg.threads > 0: torch.set_num_threads(cfg.threads)
     train, test = load_datasets(cfg.data)
     hyb = HybridLabels(train, cfg.box_fraction, cfg.box_seed)
-    atomic_write_json(out/'gt_test.json', coco_gt(test))
+    if is_main(): atomic_write_json(out/'gt_test.json', coco_gt(test))
     for v in variants:
         d = out/v
         if (d/'done.json').exists(): log(f"{v}: done earlier"); continue
         t0 = time.time()
         model = train_ehsod(cfg, hyb, d, cfg.device, weak_images=v == 'ehsod', progress=progress)
+        if not is_main(): barrier(); continue
         m = _evaluate_variant(model, test, d, cfg)
         nb, nw = box_image_split(hyb)
         m.update(wall_s=round(time.time() - t0, 1), n_box_images=len(nb), n_weak_images=len(nw) if v == 'ehsod' else 0,
@@ -415,6 +421,7 @@ def run_ehsod(cfg: EHSODConfig, out, seed: int|None = None, variants=VARIANTS, p
         p = out/'metrics.json'; allm = read_json(p) if p.exists() else {}
         allm[v] = m; atomic_write_json(p, allm); atomic_write_json(d/'done.json', {'metrics': m})
         log(f"{v}: AP50 {m['AP50']:.3f}  mAP {m['mAP']:.3f}  AP75 {m['AP75']:.3f}  CorLoc {m['corloc']:.3f}  ({m['wall_s']:.0f} s)")
+        barrier()                          # done.json is on disk before any rank looks at the next variant
     return read_json(out/'metrics.json')
 
 # %% ../nbs/41_hybrid.ipynb #9e094500

@@ -4,15 +4,17 @@
 
 # %% ../nbs/08_loop.ipynb #e9f85105
 from __future__ import annotations
-import json, math, time
+import datetime, json, math, os, sys, time
 from pathlib import Path
 from typing import Callable
 import torch
+import torch.distributed as dist
 from torch import nn, Tensor
 from .core import JsonlLogger, atomic_write_bytes, load_checkpoint, read_jsonl, save_checkpoint
 
 # %% auto #0
-__all__ = ['SEED_EPOCH', 'SEED_ITER', 'iter_seed', 'batch_indices', 'warmup_step', 'warmup_cosine', 'train_loop']
+__all__ = ['SEED_EPOCH', 'SEED_ITER', 'iter_seed', 'batch_indices', 'warmup_step', 'warmup_cosine', 'dist_init', 'rank', 'world',
+           'is_main', 'barrier', 'main_first', 'rank_share', 'ddp', 'all_mean', 'shard_map', 'train_loop']
 
 # %% ../nbs/08_loop.ipynb #ff280c95
 SEED_EPOCH = 100_003     # epoch `ep` of run seed `s` permutes with seed s * SEED_EPOCH + ep
@@ -50,6 +52,77 @@ def warmup_cosine(it: int, warmup: int, iters: int) -> float:
     if it < warmup: return (it + 1) / warmup
     return 0.5 * (1 + math.cos(math.pi * min(1.0, (it - warmup) / max(1, iters - warmup))))
 
+# %% ../nbs/08_loop.ipynb #96a32398
+def dist_init(backend: str|None = None, timeout_h: float = 12) -> bool:
+    "Join the process group `torchrun` describes in the environment (`WORLD_SIZE` > 1); False, and nothing done, in a plain process."
+    if dist.is_available() and dist.is_initialized(): return True
+    if int(os.environ.get('WORLD_SIZE', '1')) <= 1: return False
+    backend = backend or ('nccl' if torch.cuda.is_available() else 'gloo')
+    if backend == 'nccl': torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', '0')))   # one GPU per rank: `cuda` means this one
+    # a long timeout: the pipeline's ranks wait in a barrier while rank 0 alone computes proposals or evaluates (hours on COCO);
+    # a rank that dies is noticed by torchrun at once, not by this timeout
+    dist.init_process_group(backend, timeout=datetime.timedelta(hours=timeout_h))
+    return True
+
+def rank() -> int:
+    "This process's rank (0 outside a process group)."
+    return dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
+
+def world() -> int:
+    "Number of processes training together (1 outside a process group)."
+    return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
+
+def is_main() -> bool:
+    "True on the rank that writes files, logs and progress bars."
+    return rank() == 0
+
+def barrier():
+    "Wait for every rank (nothing in one process): after rank 0 wrote a file the others read."
+    if world() > 1: dist.barrier()
+
+def main_first(fn: Callable[[], object]):
+    "`fn()` on rank 0, then on the other ranks once it returned (to read what it cached on disk); every rank must call it."
+    if is_main(): res = fn()
+    barrier()
+    return res if is_main() else fn()
+
+# %% ../nbs/08_loop.ipynb #b131b848
+def rank_share(idx: list, r: int|None = None, w: int|None = None) -> list:
+    "Rank `r`'s contiguous share of the global batch `idx` among `w` ranks (default: this process's); all of it in one process."
+    r, w = rank() if r is None else r, world() if w is None else w
+    if len(idx) % w: raise ValueError(f"a global batch of {len(idx)} does not split over {w} processes: make the batch size a multiple of {w}")
+    k = len(idx) // w
+    return idx[r * k:(r + 1) * k]
+
+def ddp(model: nn.Module, find_unused: bool = False) -> nn.Module:
+    "`model` wrapped in `DistributedDataParallel` (gradients averaged over ranks in `backward`) in a process group; `model` itself otherwise."
+    if world() == 1: return model
+    from torch.nn.parallel import DistributedDataParallel
+    dev = next(model.parameters()).device
+    ids = [dev.index if dev.index is not None else torch.cuda.current_device()] if dev.type == 'cuda' else None
+    # find_unused: for losses that leave some parameters out of some iterations (costs a graph walk per iteration)
+    return DistributedDataParallel(model, device_ids=ids, find_unused_parameters=find_unused)
+
+def all_mean(values: list[float]) -> list[float]:
+    "Each of `values` averaged over the ranks (the values themselves in one process)."
+    if world() == 1: return list(values)
+    t = torch.tensor(values, dtype=torch.float64, device='cuda' if dist.get_backend() == 'nccl' else 'cpu')
+    dist.all_reduce(t)
+    return (t / world()).tolist()
+
+def shard_map(fn: Callable[[list[int]], list], n: int) -> list|None:
+    "`fn(idx)` on this rank's share of `range(n)` (every `world()`-th item from `rank()`); rank 0 gets all `n` results in order, the others None."
+    idx = list(range(rank(), n, world()))
+    part = fn(idx)
+    if len(part) != len(idx): raise ValueError(f"shard_map: fn gave {len(part)} results for {len(idx)} items")
+    if world() == 1: return part
+    parts = [None] * world() if is_main() else None
+    dist.gather_object(part, parts, dst=0)    # pickled through rank 0: predictions, not weights
+    if not is_main(): return None
+    out = [None] * n
+    for r, p in enumerate(parts): out[r::world()] = p
+    return out
+
 # %% ../nbs/08_loop.ipynb #923f737b
 def _value(v) -> float:
     return v.item() if isinstance(v, Tensor) else float(v)
@@ -60,7 +133,7 @@ def _resume(out: Path, kind: str, state: dict) -> int:
     missing = [k for k in state if k not in ck]
     if missing: raise ValueError(f"{out/'last.pt'}: no {', '.join(missing)} to resume from (written by another trainer?)")
     for k, obj in state.items(): obj.load_state_dict(ck[k])
-    for log in out.glob('*.jsonl'):       # metrics.jsonl and a trainer's own logs (stage 1's seeds.jsonl)
+    for log in out.glob('*.jsonl') if is_main() else ():   # every rank resumes, one rewrites the logs       # metrics.jsonl and a trainer's own logs (stage 1's seeds.jsonl)
         rows = [r for r in read_jsonl(log) if r.get('iter', 0) <= ck['iter']]
         atomic_write_bytes(log, ''.join(json.dumps(r) + '\n' for r in rows).encode())
     return ck['iter']
@@ -73,16 +146,18 @@ def train_loop(step: Callable[[int], tuple], cfg, opt: torch.optim.Optimizer, st
     from tqdm.auto import tqdm
     out = Path(out) if out else None
     start = _resume(out, kind, state) if out and resume and (out/'last.pt').exists() else 0
-    log = JsonlLogger(out/'metrics.jsonl' if out else None)
+    log = JsonlLogger(out/'metrics.jsonl' if out and is_main() else None)
     clip = getattr(cfg, 'clip', 0) or 0
     if clip and params is None: params = [p for g in opt.param_groups for p in g['params']]
-    bar = tqdm(total=cfg.iters, initial=start, disable=not progress, desc=desc, mininterval=2)
-    t0, seen, rows = time.time(), 0, []
+    bar = tqdm(total=cfg.iters, initial=start, disable=not progress or not is_main(), desc=desc, mininterval=2)
+    t0, seen, rows, it = time.time(), 0, [], start
     try:
         for it in range(start, cfg.iters):
             torch.manual_seed(iter_seed(cfg.seed, it))
             loss, parts, n = step(it)
-            if not torch.isfinite(loss): raise FloatingPointError(f"{desc}: loss is {loss.item()} at iteration {it}: lower the lr or raise the warm-up")
+            lval, n = all_mean([loss.item(), n])   # over the ranks: all stop together on a non-finite loss; the global batch's mean
+            n = round(n * world())
+            if not math.isfinite(lval): raise FloatingPointError(f"{desc}: loss is {lval} at iteration {it}: lower the lr or raise the warm-up")
             opt.zero_grad(set_to_none=True); loss.backward()
             gn = nn.utils.clip_grad_norm_(params, clip) if clip else None
             opt.step()
@@ -91,17 +166,22 @@ def train_loop(step: Callable[[int], tuple], cfg, opt: torch.optim.Optimizer, st
             seen += n; bar.update(1)
             if (it + 1) % cfg.log_every == 0 or it + 1 == cfg.iters:
                 el = time.time() - t0
-                row = dict(iter=it + 1, loss=loss.item(), lr=opt.param_groups[-1]['lr'], img_per_s=seen / max(el, 1e-9), elapsed_s=el)
+                row = dict(iter=it + 1, loss=lval, lr=opt.param_groups[-1]['lr'], img_per_s=seen / max(el, 1e-9), elapsed_s=el)
                 if gn is not None: row['grad_norm'] = gn.item()
-                rows.append(log.log(**row, **{k: _value(v) for k, v in parts.items()}))
+                rows.append(log.log(**row, **dict(zip(parts, all_mean([_value(v) for v in parts.values()])))))
                 bar.set_postfix(loss=f"{row['loss']:.3f}", img_s=f"{row['img_per_s']:.1f}")
             if on_iter is not None: on_iter(it + 1)
-            if out and ((it + 1) % cfg.ckpt_every == 0 or it + 1 == cfg.iters):
+            if out and is_main() and ((it + 1) % cfg.ckpt_every == 0 or it + 1 == cfg.iters):
                 save_checkpoint(out/'last.pt', kind, {**{k: o.state_dict() for k, o in state.items()}, 'iter': it + 1})
         el = time.time() - t0; summary = dict(start=start, train_s=el, img_per_s=seen / max(el, 1e-9), log=rows)
-        if out and final is not None and (start < cfg.iters or not (out/'final.pt').exists()):
+        if out and is_main() and final is not None and (start < cfg.iters or not (out/'final.pt').exists()):
             fkind, fstate, meta = final()
             save_checkpoint(out/'final.pt', fkind, {**fstate, 'iter': cfg.iters}, **meta, train_s=el, img_per_s=summary['img_per_s'])
+        barrier()                          # the other ranks return once final.pt is there to read
+    except Exception as e:
+        # one line naming the rank; torchrun then stops the other ranks and exits non-zero
+        if world() > 1: print(f"[rank {rank()}/{world()}] {desc} failed at iteration {it}: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
+        raise
     finally:
         bar.close()
     return summary

@@ -21,13 +21,15 @@ from .fsod import FSODConfig, train_fsod, predict_fsod, load_fsod
 from .split import SplitConfig, split_losses, make_split, split_quality
 from .teacher import TeacherConfig, train_teacher
 from .drn import SPLIT_PARTS
+from .loop import barrier, dist_init, is_main, main_first, shard_map
 
 # %% auto #0
 __all__ = ['STAGE2_GPU', 'PRESETS', 'PIPELINE', 'STEPS', 'METRIC_NAMES', 'LADDER', 'SoSConfig', 'sos_config', 'seed_overrides',
            'load_run_config', 'Run', 'save_tensors', 'load_tensors', 'keep_image_classes', 'evaluate_stage',
-           'step_stage1', 'step_pgf', 'pseudo_train', 'step_stage2', 'step_split', 'step_stage3', 'step_oracle', 'Step',
-           'step_inputs', 'Subset', 'reusable_steps', 'branch_run', 'run_step', 'summary_line', 'write_gt', 'run_sos',
-           'toy_run', 'metrics_table', 'metric_rows', 'compare_runs', 'ladder_table', 'ladder_checks', 'seed_table']
+           'step_stage1', 'step_pgf', 'pseudo_train', 'predict_test', 'step_stage2', 'step_split', 'step_stage3',
+           'step_oracle', 'Step', 'step_inputs', 'Subset', 'reusable_steps', 'branch_run', 'run_step', 'summary_line',
+           'write_gt', 'run_sos', 'toy_run', 'metrics_table', 'metric_rows', 'compare_runs', 'ladder_table',
+           'ladder_checks', 'seed_table']
 
 # %% ../nbs/60_pipeline.ipynb #c5e0a943
 @dataclass
@@ -98,11 +100,12 @@ def load_run_config(out) -> SoSConfig:
 class Run:
     "A run folder: lazily built datasets/proposals, step completion markers, the aggregated `metrics.json`."
     def __init__(self, out, cfg: SoSConfig, progress: bool = True, log=print):
+        dist_init()                        # under torchrun: join the other ranks before choosing this rank's GPU
         self.out, self.cfg, self.progress, self.log = Path(out), cfg, progress, log
         self.out.mkdir(parents=True, exist_ok=True)
         self.device = pick_device(cfg.device); self._cache = {}
         if cfg.threads > 0: torch.set_num_threads(cfg.threads)
-        self._check_config()
+        if is_main(): self._check_config()
 
     def _check_config(self):
         "Refuse to mix artifacts of two configurations in one folder (stages would silently disagree)."
@@ -127,8 +130,9 @@ class Run:
     def test(self): return self.data[1]
     def proposals(self, split: str):
         ds = self.train if split == 'train' else self.test
-        return self.cached(f'props_{split}', lambda: compute_proposals(ds, self.cfg.proposals, cache=self.out/'proposals'/f'{split}.pt',
-                                                                       progress=self.progress))
+        # computed once, by rank 0; the other ranks read its cache
+        return self.cached(f'props_{split}', lambda: main_first(lambda: compute_proposals(ds, self.cfg.proposals, cache=self.out/'proposals'/f'{split}.pt',
+                                                                                          progress=self.progress)))
     def dir(self, step: str) -> Path:
         d = self.out/step; d.mkdir(parents=True, exist_ok=True); return d
     def is_done(self, step: str) -> bool: return (self.out/step/'done.json').exists()
@@ -164,15 +168,19 @@ def evaluate_stage(run: Run, dets: list[dict], step: str, wall_s: float, extra: 
 # %% ../nbs/60_pipeline.ipynb #52fe25a3
 def step_stage1(run: Run) -> dict:
     "Stage 1: the MIL detector on weak labels; its per-proposal scores on train feed PGF."
-    t0 = time.time(); c = run.cfg; d = run.dir('stage1')
-    model = train_wsod(c.stage1, WeakLabels(run.train), run.proposals('train'), out_dir=d, device=run.device, progress=run.progress)
-    preds = predict_wsod(model, WeakLabels(run.train), run.proposals('train'), device=run.device, progress=run.progress)
+    t0 = time.time(); c = run.cfg; d = run.dir('stage1'); weak, test = WeakLabels(run.train), WeakLabels(run.test)
+    model = train_wsod(c.stage1, weak, run.proposals('train'), out_dir=d, device=run.device, progress=run.progress)
+    def predict(ds, props):               # under torchrun: each rank predicts its share of the images, rank 0 gets them all
+        return shard_map(lambda idx: predict_wsod(model, Subset(ds, idx), [props[i] for i in idx], device=run.device,
+                                                  progress=run.progress and is_main()), len(ds))
+    preds, dets = predict(weak, run.proposals('train')), predict(test, run.proposals('test'))
+    if not is_main(): return {}           # rank 0 writes and evaluates
     save_tensors(d/'preds_train.pt', preds, 'preds')
-    dets = [p['dets'] for p in predict_wsod(model, WeakLabels(run.test), run.proposals('test'), device=run.device, progress=run.progress)]
-    return {'metrics': evaluate_stage(run, dets, 'stage1', time.time() - t0)}
+    return {'metrics': evaluate_stage(run, [p['dets'] for p in dets], 'stage1', time.time() - t0)}
 
 def step_pgf(run: Run) -> dict:
     "PGF (Algorithm 2) on stage 1's train predictions; quality vs the hidden truth is measured for the report only."
+    if not is_main(): return {}
     t0 = time.time(); c = run.cfg.pgf; d = run.dir('pgf')
     preds = load_tensors(run.out/'stage1'/'preds_train.pt', 'preds'); weak = WeakLabels(run.train)
     pseudo = pseudo_boxes(preds, weak, c)
@@ -191,7 +199,12 @@ def _train_fsod_step(run: Run, step: str, ds) -> dict:
     "Train the stage-2 detector (`cfg.stage2`) on `ds` into `<step>/` and evaluate it on the test split."
     t0 = time.time()
     model = train_fsod(run.cfg.stage2, ds, out_dir=run.dir(step), device=run.device, progress=run.progress)
-    return {'metrics': evaluate_stage(run, predict_fsod(model, run.test, device=run.device), step, time.time() - t0)}
+    dets = predict_test(run, model)
+    return {'metrics': evaluate_stage(run, dets, step, time.time() - t0)} if is_main() else {}
+
+def predict_test(run: Run, model) -> list[dict]|None:
+    "A stage-2-like detector's detections on the test split; under torchrun each rank predicts its share and rank 0 gets them all (None elsewhere)."
+    return shard_map(lambda idx: predict_fsod(model, Subset(run.test, idx), device=run.device), len(run.test))
 
 def step_stage2(run: Run) -> dict:
     "Stage 2: Faster R-CNN trained on PGF's pseudo boxes (keeps W'full before the first LR decay)."
@@ -199,6 +212,7 @@ def step_stage2(run: Run) -> dict:
 
 def step_split(run: Run) -> dict:
     "Stage 3a: rank train images by the split loss of W'full; the lowest K are the 'clean' labelled part."
+    if not is_main(): return {}
     t0 = time.time(); d = run.dir('split')
     ds = pseudo_train(run)
     losses = split_losses(load_fsod(run.out/'stage2'/'before_decay.pt', device=run.device), ds, device=run.device, progress=run.progress)
@@ -216,8 +230,8 @@ def step_stage3(run: Run) -> dict:
     sp = read_json(run.out/'split'/'split.json'); ds = pseudo_train(run)
     teacher = train_teacher(run.cfg.stage3, load_fsod(run.out/'stage2'/'final.pt', device=run.device), Subset(ds, sp['clean']),
                             Subset(WeakLabels(run.train), sp['noisy']), out_dir=d, device=run.device, progress=run.progress)
-    dets = predict_fsod(teacher, run.test, device=run.device)
-    return {'metrics': evaluate_stage(run, dets, 'stage3', time.time() - t0)}
+    dets = predict_test(run, teacher)
+    return {'metrics': evaluate_stage(run, dets, 'stage3', time.time() - t0)} if is_main() else {}
 
 def step_oracle(run: Run) -> dict:
     "The fully supervised upper bound: the same detector and schedule on the true boxes."
@@ -295,10 +309,12 @@ def run_step(run: Run, step: str, force: bool = False) -> dict:
     if run.is_done(step) and not force:
         return run.done_info(step)
     seed_everything(0)
-    info = PIPELINE[step].fn(run)
-    info['peak_rss_mb'] = round(peak_rss_mb(), 1); info['torch_threads'] = torch.get_num_threads(); info['device'] = str(run.device)
-    run.mark_done(step, info)
-    return info
+    info = PIPELINE[step].fn(run)         # under torchrun: every rank trains, rank 0 alone does the rest and writes
+    if is_main():
+        info['peak_rss_mb'] = round(peak_rss_mb(), 1); info['torch_threads'] = torch.get_num_threads(); info['device'] = str(run.device)
+        run.mark_done(step, info)
+    barrier()                             # the next step's inputs are on disk for every rank
+    return info if is_main() else run.done_info(step)
 
 def summary_line(step: str, info: dict) -> str:
     "One line per step for the terminal."
@@ -319,11 +335,14 @@ def write_gt(run: Run) -> dict:
 
 def run_sos(cfg: SoSConfig, out, steps=STEPS, progress: bool = True, log=print, src=None) -> dict:
     "Run (or resume) the SoS pipeline into the folder `out`, first reusing what it can of run folder `src`; returns `metrics.json`'s content."
-    if src is not None:
+    dist_init()                           # under torchrun: rank 0 writes the folder and the log, every rank trains
+    if not is_main(): log = lambda *_: None
+    if src is not None and is_main():
         reused = branch_run(src, out, cfg)
         log(f"from {src}: reusing {', '.join(reused) or 'nothing'}")
+    barrier()
     run = Run(out, cfg, progress, log)
-    write_gt(run)
+    if is_main(): write_gt(run)
     for s in steps:
         if s == 'oracle' and not cfg.oracle: continue
         was_done = run.is_done(s)

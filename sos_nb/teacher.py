@@ -13,13 +13,13 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 from torchvision.models.detection.roi_heads import fastrcnn_loss
 from .core import pick_device
-from .loop import batch_indices, train_loop
+from .loop import batch_indices, dist_init, ddp, rank_share, train_loop
 from .data import WeakAug, StrongAug
 from .fsod import FSODConfig, to_tv_target
 
 # %% auto #0
 __all__ = ['TeacherConfig', 'ema_update', 'filter_pseudo', 'focal_ce', 'detector_losses', 'teacher_pseudo', 'stage3_losses',
-           'train_teacher']
+           'Stage3Loss', 'train_teacher']
 
 # %% ../nbs/31_teacher.ipynb #9387c4d3
 @dataclass
@@ -116,6 +116,12 @@ def stage3_losses(student, teacher, cfg: TeacherConfig, lab: tuple, unl: tuple, 
         total = total + cfg.lambda_u * (uns['loss_objectness'] + uns['loss_classifier'])   # regression terms x 0 (Eq. 5)
     return total, out, pseudo
 
+class Stage3Loss(nn.Module):
+    "`stage3_losses` of `student` as one module call: what `DistributedDataParallel` wraps (one forward, one backward per step)."
+    def __init__(self, student, cfg: TeacherConfig, dev):
+        super().__init__(); self.student, self.cfg, self.dev = student, cfg, dev
+    def forward(self, teacher, lab: tuple, unl: tuple): return stage3_losses(self.student, teacher, self.cfg, lab, unl, self.dev)
+
 # %% ../nbs/31_teacher.ipynb #02757587
 def train_teacher(cfg: TeacherConfig, model_init, labeled_ds, unlabeled_ds, out_dir=None, device=None,
                   progress: bool = True, resume: bool = True):
@@ -123,21 +129,23 @@ def train_teacher(cfg: TeacherConfig, model_init, labeled_ds, unlabeled_ds, out_
     fcfg = getattr(model_init, 'cfg', None)
     if not isinstance(fcfg, FSODConfig):
         raise ValueError("train_teacher: model_init carries no FSODConfig in `.cfg`; build it with fsod.build_detector or load it with fsod.load_fsod")
-    dev = pick_device(device)
+    dist_init(); dev = pick_device(device)
     student = copy.deepcopy(model_init).to(dev).train(); teacher = copy.deepcopy(model_init).to(dev).eval()
     for p in teacher.parameters(): p.requires_grad_(False)
     params = [p for p in student.parameters() if p.requires_grad]
     opt = torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
     weak, strong = WeakAug(scales=(1.0,), flip_p=cfg.flip_p), StrongAug()
+    net = ddp(Stage3Loss(student, cfg, dev), find_unused=True)   # the noisy batch leaves the box regressor out
     n_l, n_u = len(labeled_ds), len(unlabeled_ds)
     def step(it: int):
         il = batch_indices(n_l, it, cfg.batch_labeled, cfg.seed) if n_l and cfg.batch_labeled else []
         iu = batch_indices(n_u, it, cfg.batch_unlabeled, cfg.seed + 1) if n_u and cfg.batch_unlabeled else []
-        lab = _views(labeled_ds, il, weak, strong, cfg.strong_labeled_p)
-        unl = _views(unlabeled_ds, iu, weak, strong, 1.0)
-        loss, parts, pseudo = stage3_losses(student, teacher, cfg, lab, unl, dev)
+        # views of the whole global batch (the same augmentation draws as one process), then this rank's share
+        lab = tuple(rank_share(v) for v in _views(labeled_ds, il, weak, strong, cfg.strong_labeled_p))
+        unl = tuple(rank_share(v) for v in _views(unlabeled_ds, iu, weak, strong, 1.0))
+        loss, parts, pseudo = net(teacher, lab, unl)
         parts['pseudo_per_img'] = sum(len(p['labels']) for p in pseudo) / max(len(pseudo), 1)
-        return loss, parts, len(il) + len(iu)
+        return loss, parts, len(lab[0]) + len(unl[0])
     final = lambda: ('fsod', {'model': teacher.state_dict()}, dict(cfg=asdict(fcfg), num_classes=labeled_ds.num_classes,
                                                                  classes=list(getattr(labeled_ds, 'classes', [])), stage3=asdict(cfg)))
     sizes = student.transform.min_size; student.transform.min_size = tuple(cfg.train_sizes)

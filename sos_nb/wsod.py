@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torchvision.ops import roi_align, batched_nms
 from .core import pick_device, seed_everything, load_checkpoint, JsonlLogger, cfg_to_dict
-from .loop import batch_indices, iter_seed, train_loop, warmup_cosine
+from .loop import batch_indices, dist_init, ddp, is_main, iter_seed, rank_share, train_loop, warmup_cosine
 from .boxes import flip_boxes, nms_per_class
 from .backbones import build_backbone, imagenet_normalize
 from .mil import MILHead, rank_prior, mine_oicrplus, seed_quality
@@ -183,22 +183,24 @@ def train_wsod(cfg: WSODConfig, ds, proposals: list[Tensor], out_dir=None, devic
                resume: bool = True) -> WSODNet:
     "Train stage 1 on a weakly labelled `ds` with per-image `proposals`; in `out_dir`: metrics.jsonl, seeds.jsonl, last.pt, final.pt."
     if len(proposals) != len(ds): raise ValueError(f"train_wsod: {len(proposals)} proposal sets for {len(ds)} images")
-    dev = pick_device(device); seed_everything(cfg.seed)
-    model = WSODNet(cfg, ds.num_classes).to(dev); opt, sch = make_optimizer(model, cfg)
+    dist_init(); dev = pick_device(device); seed_everything(cfg.seed)
+    model = WSODNet(cfg, ds.num_classes).to(dev); opt, sch = make_optimizer(model, cfg); net = ddp(model)
     out = Path(out_dir) if out_dir else None
-    diag = JsonlLogger(out / 'seeds.jsonl' if out else None)
+    diag = JsonlLogger(out / 'seeds.jsonl' if out and is_main() else None)
     views = view_list(cfg.scales, cfg.flip); model.train()
     def step(it: int):
         g = torch.Generator().manual_seed(iter_seed(cfg.seed, it))
         idx = batch_indices(len(ds), it, cfg.batch_size, cfg.seed)
-        items = [ds[i] for i in idx]
-        imgs = [im.to(dev) for im, _ in items]; ys = [t['labels_img'].to(dev) for _, t in items]
-        props, ranks = zip(*[[t.to(dev) for t in _sample_props(proposals[i], cfg.train_props, g)] for i in idx])
+        samples = [_sample_props(proposals[i], cfg.train_props, g) for i in idx]   # for the global batch, as in one process
         vs = views if cfg.multi_input else [views[int(torch.randint(len(views), (1,), generator=g))]]
-        L = model(imgs, list(props), ys, views=vs, ranks=list(ranks))
-        return sum(L.values()), L, len(idx)
-    def on_iter(i: int):
-        if cfg.diag_every and hasattr(ds, 'gt') and cfg.n_refine and (i % cfg.diag_every == 0 or i == cfg.iters):
+        mine = rank_share(list(zip(idx, samples)))
+        items = [ds[i] for i, _ in mine]
+        imgs = [im.to(dev) for im, _ in items]; ys = [t['labels_img'].to(dev) for _, t in items]
+        props, ranks = zip(*[[t.to(dev) for t in s] for _, s in mine])
+        L = net(imgs, list(props), ys, views=vs, ranks=list(ranks))
+        return sum(L.values()), L, len(mine)
+    def on_iter(i: int):      # the diagnostic reads the model on rank 0 only (the others hold the same weights)
+        if is_main() and cfg.diag_every and hasattr(ds, 'gt') and cfg.n_refine and (i % cfg.diag_every == 0 or i == cfg.iters):
             diag.log(iter=i, **seed_stats(model, ds, proposals, range(min(cfg.diag_images, len(ds))), dev))
     meta = dict(cfg=cfg_to_dict(cfg), num_classes=ds.num_classes, classes=list(ds.classes))
     train_loop(step, cfg, opt, {'model': model, 'optimizer': opt, 'scheduler': sch}, out, kind='wsod', sched=sch,
