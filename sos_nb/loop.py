@@ -133,7 +133,8 @@ def _resume(out: Path, kind: str, state: dict) -> int:
     missing = [k for k in state if k not in ck]
     if missing: raise ValueError(f"{out/'last.pt'}: no {', '.join(missing)} to resume from (written by another trainer?)")
     for k, obj in state.items(): obj.load_state_dict(ck[k])
-    for log in out.glob('*.jsonl') if is_main() else ():   # every rank resumes, one rewrites the logs       # metrics.jsonl and a trainer's own logs (stage 1's seeds.jsonl)
+    # every rank resumes, rank 0 alone trims the logs: metrics.jsonl and a trainer's own (stage 1's seeds.jsonl)
+    for log in out.glob('*.jsonl') if is_main() else ():
         rows = [r for r in read_jsonl(log) if r.get('iter', 0) <= ck['iter']]
         atomic_write_bytes(log, ''.join(json.dumps(r) + '\n' for r in rows).encode())
     return ck['iter']
