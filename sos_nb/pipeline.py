@@ -66,8 +66,10 @@ PRESETS: dict[str, list[str]] = {
     # The default, for 2 CPU cores: a milder embedded benchmark (flat background, no co-occurring pairs, no distractors,
     # fewer plates, no object under 22 px, no proposal under 12 px); every model setting is its dataclass default.
     # Its measured ladder and times are in results/cpu-tiny (README). `cpu-hard` is the benchmark as `DataConfig` defines it.
-    # Two torch threads, pinned: a CPU run's numbers depend on the thread count, so the recorded seeds replay anywhere.
-    'cpu-tiny': [*scoped('data', CPU_TINY_DATA), *scoped('proposals', CPU_TINY_PROPOSALS), 'threads=2'],   # data: 02_data, 05_proposals
+    # One torch thread, pinned: a CPU run's numbers depend on the thread count, so the recorded seeds replay on any machine
+    # (stage 1, train + predict: 673 s with 2 threads on 2 idle cores, 764-859 s with 1 thread and two runs side by side;
+    # `--set threads=0` takes torch's own count, and other numbers).
+    'cpu-tiny': [*scoped('data', CPU_TINY_DATA), *scoped('proposals', CPU_TINY_PROPOSALS), 'threads=1'],   # data: 02_data, 05_proposals
     'cpu-hard': [],   # every dataclass default: textures, co-occurring pairs, distractors, plates, objects from 14 px
     'cpu-fast': ['data.n_train=300', 'data.n_test=80', 'stage1.iters=40', 'stage2.iters=40', 'stage3.iters=30'],
     'gpu-small': ['data.n_train=4000', 'data.n_test=600', 'stage1.iters=3000', 'stage1.batch_size=16',

@@ -39,8 +39,7 @@ class WSODConfig:
     fg_thresh: float = 0.6            # SoS: IoU >= 0.6 foreground, 0.5-0.6 ignored, < 0.5 background
     bg_thresh: float = 0.5
     low_thresh: float|None = None     # PCL: zero weight below this IoU (e.g. 0.1)
-    first_weight: float = 3.0         # weight of the first refinement loss: PCL/MIST's 3. At 1 (OICR's), stage 1 on cpu-tiny
-                                      # scored 0.755/0.472/0.423 mAP50 for seeds 0-2, at 3 0.682/0.649/0.675 (one thread each)
+    first_weight: float = 1.0         # weight of the first refinement loss (OICR's 1; PCL/MIST use 3: measured in 12_wsod_bench)
     box_reg: bool = False
     obj_prior: float = 0.0            # proposal-rank log-prior on the detection stream (`mil.rank_prior`); 0 = plain WSDDN (benchmark)
     iters: int = 700                  # the cpu-tiny runs (`12_wsod_bench`, `results/cpu-tiny`); time per run in the run folder
