@@ -12,7 +12,7 @@ from torch import Tensor
 from .core import (apply_overrides, pick_device, seed_everything, cfg_to_dict, saved_as_now, atomic_write_json, atomic_write_bytes, read_json, save_checkpoint,
                          load_checkpoint, keep_results)
 from .data import CPU_TINY_DATA, DataConfig, CrossLabels, WeakLabels, PseudoLabels
-from .formats import load_datasets
+from .formats import load_datasets, write_gt
 from .evaluate import evaluate_dets, coco_gt, coco_dets
 from .proposals import CPU_TINY_PROPOSALS, ProposalConfig, compute_proposals
 from .wsod import WSODConfig, train_wsod, predict_wsod
@@ -225,7 +225,7 @@ def run_drn(cfg: DRNConfig, out, seed: int = 0, progress: bool = True, log=print
     if cfg.threads > 0: torch.set_num_threads(cfg.threads)
     run = _Parts(out, cfg, progress)
     if not is_main(): log = lambda *_: None
-    if is_main(): atomic_write_json(run.out/'gt_test.json', coco_gt(run.test))
+    if is_main(): write_gt(run.out, run.test)   # refuses a folder that recorded other class names
     parts = ['recognition'] + (['pseudo'] if any(v in VARIANT_PSEUDO for v in cfg.variants) else []) + [v for v in cfg.variants if v in VARIANT_PSEUDO]
     for part in parts:
         if run.done(part): log(f"{part}: done earlier"); continue

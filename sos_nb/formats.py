@@ -11,12 +11,15 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 from torch import Tensor
+from .core import atomic_write_json, read_json
 from .data import DataConfig, DigitScenes
+from .evaluate import coco_gt
 
 # %% auto #0
 __all__ = ['VOC_CLASSES', 'COCO_FIXTURE_CATS', 'DatasetError', 'load_image', 'image_size', 'box_problem', 'DetectionFolder',
            'label_indices', 'short_list', 'parse_voc_xml', 'VOCDataset', 'write_voc_fixture', 'image_problems',
-           'COCODataset', 'write_coco_fixture', 'config_classes', 'load_split', 'load_datasets', 'check_class_coverage']
+           'COCODataset', 'write_coco_fixture', 'config_classes', 'load_split', 'load_datasets', 'write_gt',
+           'check_class_coverage']
 
 # %% ../nbs/06_formats.ipynb #c994c2f2
 VOC_CLASSES = ['aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat', 'chair', 'cow', 'diningtable',
@@ -299,6 +302,16 @@ def load_datasets(d: DataConfig) -> tuple:
     "(train, test) datasets for the data section `d`; the test split is read with the training split's classes."
     train = load_split(d, 'train')
     return train, load_split(d, 'test', train.classes)
+
+def write_gt(out, ds) -> dict:
+    "Write test split `ds`'s COCO ground truth to `out/gt_test.json`, a run folder's record of its class names; refuse a folder that recorded other names."
+    gt, p = coco_gt(ds), Path(out)/'gt_test.json'
+    if p.exists():   # a VOC folder's names come from its annotations, which may have been edited since
+        old, new = ([c['name'] for c in g['categories']] for g in (read_json(p), gt))
+        if old != new: raise ValueError(f"{p}: this run folder's classes ({short_list(old)}) are not the data's now ({short_list(new)}); "
+                                        "use a new --out, or set data.classes to the folder's")
+    atomic_write_json(p, gt)
+    return gt
 
 def check_class_coverage(ds, where: str = 'train split'):
     "Refuse a training set in which some class has no image: nothing could ever learn it, and its AP would be meaningless."

@@ -18,7 +18,7 @@ from .core import (apply_overrides, cfg_from_dict, cfg_to_dict, saved_as_now, sc
                          load_checkpoint, keep_results)
 from .loop import barrier, batch_indices, dist_init, ddp, is_main, rank_share, train_loop, warmup_step
 from .data import CPU_TINY_DATA, DataConfig, HybridLabels, hflip
-from .formats import load_datasets
+from .formats import load_datasets, write_gt
 from .evaluate import coco_gt, coco_dets, evaluate_dets
 from .fsod import FSODConfig, predict_fsod
 from .cam import CamConfig, CamRPN, build_cam_detector, hybrid_transform, to_cam_target
@@ -407,7 +407,7 @@ def run_ehsod(cfg: EHSODConfig, out, seed: int|None = None, variants=VARIANTS, p
     if cfg.threads > 0: torch.set_num_threads(cfg.threads)
     train, test = load_datasets(cfg.data)
     hyb = HybridLabels(train, cfg.box_fraction, cfg.box_seed)
-    if is_main(): atomic_write_json(out/'gt_test.json', coco_gt(test))
+    if is_main(): write_gt(out, test)   # refuses a folder that recorded other class names
     for v in variants:
         d = out/v
         if (d/'done.json').exists(): log(f"{v}: done earlier"); continue

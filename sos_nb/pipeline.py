@@ -12,7 +12,7 @@ import numpy as np, torch
 from .core import (apply_preset, apply_overrides, cfg_to_dict, cfg_from_dict, saved_as_now, scoped, pick_device, seed_everything, atomic_write_json,
                          read_json, save_checkpoint, load_checkpoint, peak_rss_mb)
 from .data import CPU_TINY_DATA, DataConfig, DigitScenes, WeakLabels, FullLabels, PseudoLabels
-from .formats import load_datasets, check_class_coverage, short_list
+from .formats import load_datasets, check_class_coverage, write_gt
 from .evaluate import coco_gt, coco_dets, evaluate_dets
 from .proposals import CPU_TINY_PROPOSALS, ProposalConfig, compute_proposals
 from .wsod import WSODConfig, train_wsod, predict_wsod
@@ -28,8 +28,8 @@ __all__ = ['STAGE2_GPU', 'PRESETS', 'PIPELINE', 'STEPS', 'METRIC_NAMES', 'LADDER
            'load_run_config', 'Run', 'save_tensors', 'load_tensors', 'keep_image_classes', 'evaluate_stage',
            'step_stage1', 'step_pgf', 'pseudo_train', 'predict_test', 'step_stage2', 'step_split', 'step_stage3',
            'step_oracle', 'Step', 'step_inputs', 'Subset', 'reusable_steps', 'branch_run', 'run_step', 'summary_line',
-           'write_gt', 'run_sos', 'toy_run', 'metrics_table', 'metric_rows', 'compare_runs', 'ladder_table',
-           'ladder_checks', 'seed_table']
+           'run_sos', 'toy_run', 'metrics_table', 'metric_rows', 'compare_runs', 'ladder_table', 'ladder_checks',
+           'seed_table']
 
 # %% ../nbs/60_pipeline.ipynb #c5e0a943
 @dataclass
@@ -325,16 +325,6 @@ def summary_line(step: str, info: dict) -> str:
     return f"{step:7s} " + '  '.join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in info.items()
                                      if k not in ('peak_rss_mb', 'torch_threads', 'device'))
 
-def write_gt(run: Run) -> dict:
-    "Write the test split's COCO ground truth `gt_test.json`, the run's record of its class names; refuse a folder that recorded other names."
-    gt, p = coco_gt(run.test), run.out/'gt_test.json'
-    if p.exists():   # a VOC folder's names come from its annotations, which may have been edited since
-        old, new = ([c['name'] for c in g['categories']] for g in (read_json(p), gt))
-        if old != new: raise ValueError(f"{p}: this run folder's classes ({short_list(old)}) are not the data's now ({short_list(new)}); "
-                                        "use a new --out, or set data.classes to the folder's")
-    atomic_write_json(p, gt)
-    return gt
-
 def run_sos(cfg: SoSConfig, out, steps=STEPS, progress: bool = True, log=print, src=None) -> dict:
     "Run (or resume) the SoS pipeline into the folder `out`, first reusing what it can of run folder `src`; returns `metrics.json`'s content."
     dist_init()                           # under torchrun: rank 0 writes the folder and the log, every rank trains
@@ -344,7 +334,7 @@ def run_sos(cfg: SoSConfig, out, steps=STEPS, progress: bool = True, log=print, 
         log(f"from {src}: reusing {', '.join(reused) or 'nothing'}")
     barrier()
     run = Run(out, cfg, progress, log)
-    if is_main(): write_gt(run)
+    if is_main(): write_gt(run.out, run.test)
     for s in steps:
         if s == 'oracle' and not cfg.oracle: continue
         was_done = run.is_done(s)
