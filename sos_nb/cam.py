@@ -85,11 +85,11 @@ def cam_image_logits(cams: list[Tensor]) -> Tensor:
     return torch.stack([c.mean((2, 3)) for c in cams]).mean(0)
 
 def cam_cls_loss(cams: list[Tensor], labels_img: Tensor) -> Tensor:
-    "L_CAM-cls: multi-label BCE of the pooled CAM against `labels_img [N,C]`, summed over classes, mean over images."
+    "L_CAM-cls: multi-label BCE of the pooled CAM against `labels_img [N,C]`, mean over classes and images."
     _check_cams(cams, 'cam_cls_loss', labels_img.shape[-1])
     y = cam_image_logits(cams)
     if labels_img.shape != y.shape: raise ValueError(f"cam_cls_loss: labels_img {tuple(labels_img.shape)} for CAMs giving {tuple(y.shape)}")
-    return F.binary_cross_entropy_with_logits(y, labels_img.to(y), reduction='sum') / len(y)
+    return F.binary_cross_entropy_with_logits(y, labels_img.to(y))
 
 # %% ../nbs/40_cam.ipynb #18eb9eed
 def assign_levels(boxes: Tensor, level_sizes) -> Tensor:

@@ -24,8 +24,8 @@ from .fsod import FSODConfig, predict_fsod
 from .cam import CamConfig, CamRPN, build_cam_detector, hybrid_transform, to_cam_target
 
 # %% auto #0
-__all__ = ['CPU_TINY', 'REG_WEIGHTS', 'VARIANTS', 'CascadeConfig', 'EHSODConfig', 'ehsod_overrides', 'ehsod_config',
-           'ehsod_seed_overrides', 'ehsod_config_from_dict', 'HybridHead', 'image_scores', 'mid_loss',
+__all__ = ['CPU_TINY', 'PROPOSALS_NORMS', 'REG_WEIGHTS', 'VARIANTS', 'CascadeConfig', 'EHSODConfig', 'ehsod_overrides',
+           'ehsod_config', 'ehsod_seed_overrides', 'ehsod_config_from_dict', 'HybridHead', 'image_scores', 'mid_loss',
            'proposal_targets', 'proposals_loss', 'fast_rcnn_losses', 'HybridCascade', 'EHSOD', 'build_ehsod',
            'ehsod_loss_weights', 'box_image_split', 'train_ehsod', 'predict_ehsod', 'load_ehsod', 'cascade_trace',
            'predict_stages', 'cascade_record', 'run_ehsod', 'ehsod_benchmark', 'write_summary']
@@ -39,6 +39,7 @@ class CascadeConfig:
     stage_weights: tuple = (1.0, 0.5, 0.25)  # lambda_t
     w_mid: float = 1.0                     # beta_1: L_HEAD-MID (all images)
     w_proposals: float = 1.0               # beta_2: L_HEAD-proposals (box images)
+    proposals_norm: str = 'proposals'      # L_HEAD-proposals / R per image (the paper); 'pairs': per (image, class) pair
     w_cls: float = 1.0                     # beta_3: Fast R-CNN classification (box images)
     w_reg: float = 1.0                     # beta_4: Fast R-CNN box regression (box images)
     roi_batch: int = 128                   # RoIs sampled per box image for beta_3/beta_4 (MID and proposals see all)
@@ -128,9 +129,9 @@ def image_scores(cls_logits: Tensor, conf_logits: Tensor, sizes: list[int]) -> T
                         for c, p in zip(cls_logits.split(sizes), conf_logits.split(sizes))])
 
 def mid_loss(g: Tensor, labels_img: Tensor, eps: float = 1e-6) -> Tensor:
-    "L_HEAD-MID: binary cross-entropy of the image scores `g [N,C]` (clamped to [eps,1-eps]) against `labels_img`, summed over classes, mean over images."
+    "L_HEAD-MID: binary cross-entropy of the image scores `g [N,C]` (clamped to [eps,1-eps]) against `labels_img`, mean over classes and images."
     if g.shape != labels_img.shape: raise ValueError(f"mid_loss: scores {tuple(g.shape)} for labels {tuple(labels_img.shape)}")
-    return F.binary_cross_entropy(g.clamp(eps, 1 - eps), labels_img.to(g), reduction='sum') / max(len(g), 1)
+    return F.binary_cross_entropy(g.clamp(eps, 1 - eps), labels_img.to(g))
 
 # %% ../nbs/41_hybrid.ipynb #e321abff
 def proposal_targets(labels: Tensor, num_classes: int) -> Tensor:
@@ -140,13 +141,18 @@ def proposal_targets(labels: Tensor, num_classes: int) -> Tensor:
     t = F.one_hot(labels.long(), num_classes + 1)[:, 1:].float()
     return t / t.sum(0).clamp(min=1)
 
-def proposals_loss(conf_logits: list[Tensor], labels: list[Tensor]) -> Tensor:
-    "L_HEAD-proposals: cross-entropy between p*_:j and the softmax over proposals p_:j, averaged over the (image, class j) pairs with N_j > 0."
+PROPOSALS_NORMS = ('proposals', 'pairs')
+
+def proposals_loss(conf_logits: list[Tensor], labels: list[Tensor], norm: str = 'proposals') -> Tensor:
+    "L_HEAD-proposals: cross-entropy between p*_:j and the softmax over proposals p_:j; `norm` 'proposals': / R per image, mean over images (the paper); 'pairs': mean over the (image, class j) pairs with N_j > 0."
     if len(conf_logits) != len(labels): raise ValueError(f"proposals_loss: {len(conf_logits)} images of logits, {len(labels)} of labels")
+    if norm not in PROPOSALS_NORMS: raise ValueError(f"proposals_loss: norm must be one of {PROPOSALS_NORMS}, got {norm!r}")
     total, n = sum((p.sum() * 0 for p in conf_logits), torch.zeros(())), 0     # in the graph even with no positives
     for p, l in zip(conf_logits, labels):
         t = proposal_targets(l, p.shape[1]); has = t.sum(0) > 0
-        total = total - (t[:, has] * torch.log_softmax(p, 0)[:, has]).sum(); n += int(has.sum())
+        ce = -(t[:, has] * torch.log_softmax(p, 0)[:, has]).sum()
+        if norm == 'proposals': total, n = total + ce / max(len(p), 1), n + 1
+        else: total, n = total + ce, n + int(has.sum())
     return total / max(n, 1)
 
 # %% ../nbs/41_hybrid.ipynb #2689aa83
@@ -198,7 +204,7 @@ def stage_losses(self: HybridCascade, t: int, out: dict, inputs: list[Tensor], t
     if not s_lab:                          # no box image in the batch: zeros that stay in the graph
         z = out['cls_logits'].sum() * 0
         return {**L, 'proposals': z, 'cls': z, 'reg': z}
-    return {**L, 'proposals': proposals_loss(p_conf, p_lab), **fast_rcnn_losses(*map(torch.cat, (s_cls, s_dl, s_lab, s_reg)))}
+    return {**L, 'proposals': proposals_loss(p_conf, p_lab, self.cfg.proposals_norm), **fast_rcnn_losses(*map(torch.cat, (s_cls, s_dl, s_lab, s_reg)))}
 
 # %% ../nbs/41_hybrid.ipynb #0a22efe9
 @patch
