@@ -55,7 +55,7 @@ class EHSODConfig:
     cascade: CascadeConfig = field(default_factory=CascadeConfig)
     box_fraction: float = 0.1       # share of train images that keep their boxes (HybridLabels)
     box_seed: int = 0               # which ones
-    iters: int = 600                # stage 2's schedule (EHSOD: 38-41 min with one thread on 2 shared cores, boxes only 20)
+    iters: int = 600                # stage 2's schedule (one thread, other runs on the 2 cores: EHSOD 46-56 min, boxes only 20-24)
     batch_boxes: int = 4            # box images per iteration (both variants)
     batch_weak: int = 4             # image-label-only images per iteration (EHSOD only)
     lr: float = 0.02
