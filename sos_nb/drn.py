@@ -13,7 +13,7 @@ from .core import (apply_overrides, pick_device, seed_everything, cfg_to_dict, s
                          load_checkpoint, keep_results)
 from .data import CPU_TINY_DATA, DataConfig, CrossLabels, WeakLabels, PseudoLabels
 from .formats import load_datasets, write_gt
-from .evaluate import evaluate_dets, coco_gt, coco_dets
+from .evaluate import evaluate_dets, coco_dets
 from .proposals import CPU_TINY_PROPOSALS, ProposalConfig, compute_proposals
 from .wsod import WSODConfig, train_wsod, predict_wsod
 from .fsod import FSODConfig, train_fsod, predict_fsod

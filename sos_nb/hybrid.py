@@ -19,7 +19,7 @@ from .core import (apply_overrides, cfg_from_dict, cfg_to_dict, saved_as_now, sc
 from .loop import barrier, batch_indices, dist_init, ddp, is_main, rank_share, train_loop, warmup_step
 from .data import CPU_TINY_DATA, DataConfig, HybridLabels, hflip
 from .formats import load_datasets, write_gt
-from .evaluate import coco_gt, coco_dets, evaluate_dets
+from .evaluate import coco_dets, evaluate_dets
 from .fsod import FSODConfig, predict_fsod
 from .cam import CamConfig, CamRPN, build_cam_detector, hybrid_transform, to_cam_target
 

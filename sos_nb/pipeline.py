@@ -13,7 +13,7 @@ from .core import (apply_preset, apply_overrides, cfg_to_dict, cfg_from_dict, sa
                          read_json, save_checkpoint, load_checkpoint, peak_rss_mb)
 from .data import CPU_TINY_DATA, DataConfig, DigitScenes, WeakLabels, FullLabels, PseudoLabels
 from .formats import load_datasets, check_class_coverage, write_gt
-from .evaluate import coco_gt, coco_dets, evaluate_dets
+from .evaluate import coco_dets, evaluate_dets
 from .proposals import CPU_TINY_PROPOSALS, ProposalConfig, compute_proposals
 from .wsod import WSODConfig, train_wsod, predict_wsod
 from .pgf import PGFConfig, pseudo_boxes, pseudo_dataset, pseudo_quality
