@@ -18,8 +18,8 @@ from .backbones import build_backbone, imagenet_normalize
 from .mil import MILHead, rank_prior, mine_oicrplus, seed_quality
 
 # %% auto #0
-__all__ = ['WSODConfig', 'roi_align_mm', 'roi_features', 'make_view', 'view_list', 'WSODNet', 'make_optimizer', 'seed_stats',
-           'train_wsod', 'predict_wsod', 'load_wsod']
+__all__ = ['WSODConfig', 'roi_align_mm', 'roi_features', 'make_view', 'view_list', 'WSODNet', 'roi_drop_block', 'make_optimizer',
+           'seed_stats', 'train_wsod', 'predict_wsod', 'load_wsod']
 
 # %% ../nbs/11_wsod.ipynb #30a3d271
 @dataclass
@@ -56,6 +56,8 @@ class WSODConfig:
     test_flip: bool = True
     nms_iou: float = 0.3
     max_dets: int = 100
+    drop_block: float = 0.0           # DropBlock on the pooled RoI features in training (`roi_drop_block`); 0 = off
+    drop_block_size: int = 3
     roi_impl: str = 'auto'            # 'auto' (matmul on CPU, torchvision on CUDA) | 'matmul' | 'torchvision'
     log_every: int = 10
     ckpt_every: int = 100
@@ -126,17 +128,21 @@ class WSODNet(nn.Module):
         self.head = MILHead(cfg.fc_dim, num_classes, cfg.n_refine, mining, cfg.box_reg, cfg.fg_thresh,
                             cfg.bg_thresh, cfg.low_thresh, cfg.first_weight)
 
-    def view_feats(self, imgs: list[Tensor], props: list[Tensor], scale: float, flip: bool) -> list[Tensor]:
-        "Per-image RoI features `[R_i, fc_dim]` of one view."
+    def view_feats(self, imgs: list[Tensor], props: list[Tensor], scale: float, flip: bool,
+                   gen: torch.Generator|None = None) -> list[Tensor]:
+        "Per-image RoI features `[R_i, fc_dim]` of one view (DropBlock'd in training when `cfg.drop_block` and `gen`)."
         x, boxes = make_view(imgs, props, self.cfg.upscale * scale, flip)
         f = roi_features(self.backbone(x), boxes, self.cfg.roi_size, 1 / self.cfg.stride, self.cfg.roi_impl)
+        if self.training and self.cfg.drop_block and gen is not None:
+            f = roi_drop_block(f, self.cfg.drop_block, self.cfg.drop_block_size, gen)
         return list(self.fc(f).split([len(b) for b in boxes]))
 
     def forward(self, imgs: list[Tensor], props: list[Tensor], labels_img: list[Tensor]|None = None,
-                views: list[tuple[float, bool]]|None = None, ranks: list[Tensor]|None = None):
+                views: list[tuple[float, bool]]|None = None, ranks: list[Tensor]|None = None,
+                gen: torch.Generator|None = None):
         "Mean loss dict over images when `labels_img` is given in train mode; otherwise per-image head outputs."
         views = views or view_list(self.cfg.test_scales, self.cfg.test_flip)
-        feats = [self.view_feats(imgs, props, s, f) for s, f in views]          # [V][B] -> [R_i, D]
+        feats = [self.view_feats(imgs, props, s, f, gen) for s, f in views]          # [V][B] -> [R_i, D]
         per_img = [[fv[i] for fv in feats] for i in range(len(imgs))]
         if ranks is None: ranks = [torch.arange(len(p), device=p.device) / max(len(p), 1) for p in props]
         priors = [rank_prior(r, self.cfg.obj_prior) if self.cfg.obj_prior else None for r in ranks]
@@ -145,6 +151,18 @@ class WSODNet(nn.Module):
             Ls = [self.head.losses(o, p, y) for o, p, y in zip(outs, props, labels_img)]
             return {k: sum(L[k] for L in Ls) / len(Ls) for k in Ls[0]}
         return outs
+
+# %% ../nbs/11_wsod.ipynb #282696a0
+def roi_drop_block(f: Tensor, p: float, size: int, gen: torch.Generator) -> Tensor:
+    "DropBlock on RoI features `f [R,C,H,W]`: one spatial mask per RoI (shared by its channels), about a fraction `p` of it zeroed."
+    R, C, H, W = f.shape
+    if p <= 0 or R == 0: return f
+    size = min(size, H, W)
+    gamma = p * H * W / (size ** 2 * (H - size + 1) * (W - size + 1))
+    centres = (torch.rand(R, 1, H - size + 1, W - size + 1, generator=gen) < gamma).to(f)
+    dropped = F.max_pool2d(F.pad(centres, [size - 1] * 4), size, stride=1)[:, :, :H, :W]   # centre -> size x size block
+    keep = 1 - dropped
+    return f * keep * (keep.numel() / keep.sum().clamp(min=1))
 
 # %% ../nbs/11_wsod.ipynb #5087c69d
 def make_optimizer(model: WSODNet, cfg: WSODConfig) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
@@ -196,7 +214,7 @@ def train_wsod(cfg: WSODConfig, ds, proposals: list[Tensor], out_dir=None, devic
         items = [ds[i] for i, _ in mine]
         imgs = [im.to(dev) for im, _ in items]; ys = [t['labels_img'].to(dev) for _, t in items]
         props, ranks = zip(*[[t.to(dev) for t in s] for _, s in mine])
-        L = net(imgs, list(props), ys, views=vs, ranks=list(ranks))
+        L = net(imgs, list(props), ys, views=vs, ranks=list(ranks), gen=g)
         return sum(L.values()), L, len(mine)
     def on_iter(i: int):      # the diagnostic reads the model on rank 0 only (the others hold the same weights)
         if is_main() and cfg.diag_every and hasattr(ds, 'gt') and cfg.n_refine and (i % cfg.diag_every == 0 or i == cfg.iters):
