@@ -4,8 +4,8 @@
 
 # %% ../nbs/50_drn.ipynb #9fbe6481
 from __future__ import annotations
-import copy, json, time
-from dataclasses import dataclass, field
+import copy, json, shutil, time
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 import torch
 from torch import Tensor
@@ -15,16 +15,17 @@ from .data import CPU_TINY_DATA, DataConfig, CrossLabels, WeakLabels, PseudoLabe
 from .formats import load_datasets, write_gt
 from .evaluate import evaluate_dets, coco_dets
 from .proposals import CPU_TINY_PROPOSALS, ProposalConfig, compute_proposals
-from .wsod import WSODConfig, train_wsod, predict_wsod
+from .wsod import WSODConfig, train_wsod, predict_wsod, load_wsod
 from .fsod import FSODConfig, train_fsod, predict_fsod
 from .pgf import pseudo_quality
-from .scm import SCMConfig, FCOSLite, scm_items, train_scm, predict_scm, scm_quality
+from .scm import SCMConfig, FCOSLite, scm_items, train_scm, predict_scm, scm_quality, scm_pseudo
 from .loop import barrier, dist_init, is_main, main_first
+from .drn_net import JointConfig, top_boxes, present, train_drn, predict_recognition
 
 # %% auto #0
-__all__ = ['SPLIT_METRICS', 'SPLIT_PARTS', 'VARIANTS', 'VARIANT_PSEUDO', 'split_classes', 'top_box_pseudo', 'restrict_classes',
-           'scm_pseudo', 'cross_targets', 'evaluate_split', 'DRNConfig', 'drn_seeded', 'run_drn', 'keep_drn_results',
-           'drn_table']
+__all__ = ['SPLIT_METRICS', 'SPLIT_PARTS', 'VARIANTS', 'JOINT_RULE', 'RETRAIN_PSEUDO', 'KNOWN_VARIANTS', 'split_classes',
+           'top_box_pseudo', 'restrict_classes', 'cross_targets', 'evaluate_split', 'merge_heads', 'DRNConfig',
+           'drn_seeded', 'run_drn', 'keep_drn_results', 'drn_table']
 
 # %% ../nbs/50_drn.ipynb #c227c16d
 def split_classes(classes, n_base: int = 5) -> tuple[list[int], list[int]]:
@@ -35,16 +36,10 @@ def split_classes(classes, n_base: int = 5) -> tuple[list[int], list[int]]:
 
 # %% ../nbs/50_drn.ipynb #77740c19
 def top_box_pseudo(scored: list[dict], ds, classes) -> list[dict]:
-    "Per image, the top-scoring proposal of each present class in `classes` (OICR's rule, Section 3.2): `{boxes, labels, scores}`."
+    "Per image, the top-scoring proposal of each present class in `classes` (OICR's rule, Section 3.2; `drn_net.top_boxes`): `{boxes, labels, scores}`."
     if len(scored) != len(ds): raise ValueError(f"top_box_pseudo: {len(scored)} scored sets for {len(ds)} images")
-    out = []
-    for i, s in enumerate(scored):
-        y = ds[i][1]['labels_img']; cs = [c for c in y.nonzero().flatten().tolist() if c in classes]
-        props, sc = s['proposals'], s['scores']
-        top = [int(sc[:, c].argmax()) for c in cs]
-        out.append({'boxes': props[top].float().reshape(-1, 4), 'labels': torch.tensor(cs, dtype=torch.int64),
-                    'scores': torch.stack([sc[r, c] for r, c in zip(top, cs)]) if cs else torch.zeros(0)})
-    return out
+    return [top_boxes(s['proposals'], s['scores'], present(ds[i][1]['labels_img'], classes)) for i, s in enumerate(scored)]
+
 
 # %% ../nbs/50_drn.ipynb #807fa5e4
 def restrict_classes(sets: list[dict], classes) -> list[dict]:
@@ -59,20 +54,6 @@ def restrict_classes(sets: list[dict], classes) -> list[dict]:
         if 'labels_img' in d: e['labels_img'] = d['labels_img'][list(classes)]
         out.append(e)
     return out
-
-# %% ../nbs/50_drn.ipynb #19984036
-def scm_pseudo(items: list[dict], preds: list[dict], n_images: int, keep_rel: float = 1.0) -> list[dict]:
-    "Per image `{boxes, labels, scores}` from the SCM's boxes of each item: those scoring >= `keep_rel` x its best; the item's top box if the SCM found none."
-    if len(items) != len(preds): raise ValueError(f"scm_pseudo: {len(items)} items but {len(preds)} predictions")
-    if not 0 < keep_rel <= 1: raise ValueError(f"scm_pseudo: keep_rel must be in (0,1], got {keep_rel}")
-    per = [[] for _ in range(n_images)]
-    for it, p in zip(items, preds):
-        if len(p['boxes']): b, s = p['boxes'][p['scores'] >= keep_rel * p['scores'].max()], p['scores'][p['scores'] >= keep_rel * p['scores'].max()]
-        elif len(it['boxes']): b, s = it['boxes'][:1], it['scores'][:1]
-        else: continue
-        per[int(it['image_id'])].append((b.float(), s.float(), torch.full((len(b),), it['label'], dtype=torch.int64)))
-    return [{'boxes': torch.cat([q[0] for q in ps]) if ps else torch.zeros(0, 4), 'scores': torch.cat([q[1] for q in ps]) if ps else torch.zeros(0),
-             'labels': torch.cat([q[2] for q in ps]) if ps else torch.zeros(0, dtype=torch.int64)} for ps in per]
 
 # %% ../nbs/50_drn.ipynb #8555e674
 def cross_targets(cross_ds, novel_pseudo: list[dict]) -> list[dict]:
@@ -97,36 +78,46 @@ def evaluate_split(dets: list[dict], ds, base, novel) -> dict:
         res[name] = {**{k: r[k] for k in SPLIT_METRICS}, 'per_class_AP50': r['per_class']}
     return res
 
-# %% ../nbs/50_drn.ipynb #7d35ef6c
-VARIANTS = ('recognition_only', 'two_head', 'two_head_scm')
-VARIANT_PSEUDO = {'two_head': 'top_box', 'two_head_scm': 'scm'}   # detection-head variants -> their novel pseudo-box rule
+# %% ../nbs/50_drn.ipynb #ca712f2a
+def merge_heads(det: list[dict], rec: list[dict], novel) -> list[dict]:
+    "Per image, the detection head's boxes of the base classes and the recognition head's of the `novel` ones (how the paper's Two Head detects novel objects)."
+    if len(det) != len(rec): raise ValueError(f"merge_heads: {len(det)} detection sets but {len(rec)} recognition sets")
+    nv = torch.tensor(list(novel), dtype=torch.int64); out = []
+    for d, r in zip(det, rec):
+        kd, kr = ~torch.isin(d['labels'], nv), torch.isin(r['labels'], nv)
+        out.append({n: torch.cat([d[n][kd], r[n][kr]]) for n in ('boxes', 'scores', 'labels')})
+    return out
 
-def _cpu_data() -> DataConfig:
-    "The milder embedded world of the `cpu-tiny` preset, shrunk to what trains in minutes on one CPU core."
-    return apply_overrides(DataConfig(n_train=300, n_test=100), CPU_TINY_DATA)
+
+# %% ../nbs/50_drn.ipynb #7d35ef6c
+VARIANTS = ('recognition_only', 'two_head', 'drn_no_scm', 'drn')    # Table 1's rows (the default run)
+JOINT_RULE = {'two_head': 'none', 'drn_no_scm': 'top_box', 'drn': 'scm'}   # joint variants -> novel pseudo boxes after the switch
+RETRAIN_PSEUDO = {'retrain_top_box': 'top_box', 'retrain_scm': 'scm'}      # a second detector on a finished head's pseudo boxes
+KNOWN_VARIANTS = (*VARIANTS, *RETRAIN_PSEUDO)
 
 @dataclass
 class DRNConfig:
-    "A cross-supervised run: data, proposals, the recognition head (WSOD), the SCM, the detection head (Faster R-CNN); defaults = the CPU scale measured below."
-    data: DataConfig = field(default_factory=_cpu_data)
-    proposals: ProposalConfig = field(default_factory=lambda: apply_overrides(ProposalConfig(workers=1), CPU_TINY_PROPOSALS))
-    recognition: WSODConfig = field(default_factory=lambda: WSODConfig(iters=250, warmup=25, diag_every=0, ckpt_every=50))
-    scm: SCMConfig = field(default_factory=lambda: SCMConfig(iters=150))
-    detection: FSODConfig = field(default_factory=lambda: FSODConfig(size=128, train_sizes=(112, 128, 144), max_size=256, anchor_sizes=(16, 32, 64, 128),
-                                                                     roi_canonical=56, iters=250, warmup=30, lr_steps=(190,), ckpt_every=50))
+    "A cross-supervised run: data, proposals, the recognition head alone (WSOD), the joint DRN, the retrain baselines' SCM and detector."
+    data: DataConfig = field(default_factory=lambda: apply_overrides(DataConfig(), CPU_TINY_DATA))   # cpu-tiny: SoS's test split
+    proposals: ProposalConfig = field(default_factory=lambda: apply_overrides(ProposalConfig(), CPU_TINY_PROPOSALS))
+    recognition: WSODConfig = field(default_factory=lambda: WSODConfig(diag_every=0))   # stage 1's head; also the joint head's MIL settings
+    detection: FSODConfig = field(default_factory=FSODConfig)   # stage 2's detector: the joint model's, and the retrain baselines'
+    joint: JointConfig = field(default_factory=JointConfig)
+    scm: SCMConfig = field(default_factory=SCMConfig)   # retrain_scm's SCM (the joint model trains its own in its loop)
     n_base: int = 5                   # the first n_base classes keep their boxes; the rest are novel (image labels only)
-    scm_rel_thresh: float = 0.05      # SCM input: boxes scoring >= this x the class's best (51_scm's measured default)
+    scm_rel_thresh: float = 0.05      # retrain_scm: SCM input boxes >= this x the class's best (51_scm's measured default)
     scm_max_boxes: int = 15
-    scm_keep_rel: float = 1.0         # SCM boxes kept per item: >= this x its best (1 = the best only, as many as the top-box rule)
+    scm_keep_rel: float = 1.0         # retrain_scm: SCM boxes kept per item, >= this x its best (1 = the best only)
     variants: tuple = VARIANTS
     device: str = 'auto'
     threads: int = 0                  # torch CPU threads; 0 = torch's own count
 
+
 # %% ../nbs/50_drn.ipynb #cee2bcb4
 def drn_seeded(cfg: DRNConfig, seed: int) -> DRNConfig:
-    "A copy of `cfg` whose trained parts (recognition head, SCM, detection head) draw from `seed`; the data stay the same."
+    "A copy of `cfg` whose trained parts (recognition head, joint model, SCM, detection head) draw from `seed`; the data stay the same."
     c = copy.deepcopy(cfg)
-    for sec in (c.recognition, c.scm, c.detection): sec.seed = seed
+    for sec in (c.recognition, c.joint, c.scm, c.detection): sec.seed = seed
     return c
 
 # %% ../nbs/50_drn.ipynb #5fd0189f
@@ -175,13 +166,11 @@ class _Parts:
 
 # %% ../nbs/50_drn.ipynb #80a36ab8
 def _part_recognition(run: _Parts) -> dict:
-    "The recognition head: a WSOD network on the image labels of all classes; its train scores feed the pseudo boxes, its test detections are `recognition_only`."
-    t0 = time.time(); d = run.dir('recognition'); weak = WeakLabels(run.train)
+    "The recognition head alone: a WSOD network on the image labels of all classes; its test detections are `recognition_only`."
+    t0 = time.time(); d = run.dir('recognition')
     run.props('test')                      # on every rank (rank 0 computes, the others read its cache): later rank 0 alone needs them
-    model = train_wsod(run.cfg.recognition, weak, run.props('train'), out_dir=d, device=run.dev, progress=run.progress)
+    model = train_wsod(run.cfg.recognition, WeakLabels(run.train), run.props('train'), out_dir=d, device=run.dev, progress=run.progress)
     if not is_main(): return {}            # under torchrun: the ranks train together, rank 0 predicts and evaluates
-    preds = predict_wsod(model, weak, run.props('train'), device=run.dev)
-    save_checkpoint(d/'preds_train.pt', 'preds', {'data': [{k: p[k] for k in ('proposals', 'scores')} for p in preds]})
     dets = [p['dets'] for p in predict_wsod(model, WeakLabels(run.test), run.props('test'), device=run.dev)]
     run.finish('recognition_only', {'metrics': run.evaluate(dets, 'recognition_only', time.time() - t0)})
     return {'wall_s': round(time.time() - t0, 1)}
@@ -189,14 +178,15 @@ def _part_recognition(run: _Parts) -> dict:
 def _part_pseudo(run: _Parts) -> dict:
     "Novel-class pseudo boxes on train: OICR's top box, and the SCM's (trained on the base classes' heatmaps of the same head)."
     t0 = time.time(); d = run.dir('pseudo'); c = run.cfg
-    scored = load_checkpoint(run.out/'recognition'/'preds_train.pt', 'preds')['state']['data']
+    if not is_main(): return {}            # the recognition head's train-set scores, the SCM and its boxes: rank 0 alone (small)
+    preds = predict_wsod(load_wsod(run.out/'recognition'/'final.pt', run.dev), WeakLabels(run.train), run.props('train'), device=run.dev)
+    scored = [{k: p[k] for k in ('proposals', 'scores')} for p in preds]
     top = top_box_pseudo(scored, run.cross, run.novel)
     items = scm_items(run.cross, scored, rel_thresh=c.scm_rel_thresh, max_boxes=c.scm_max_boxes)
     base_items, novel_items = [it for it in items if it['label'] in run.base], [it for it in items if it['label'] in run.novel]
     torch.manual_seed(c.scm.seed); scm = FCOSLite()
     rows = train_scm(scm, base_items, c.scm, progress=run.progress)
     scm_boxes = scm_pseudo(novel_items, predict_scm(scm, novel_items), len(run.train), c.scm_keep_rel)
-    if not is_main(): return {}            # under torchrun every rank trains the (small) SCM alike, unsharded; rank 0 writes
     save_checkpoint(d/'pseudo_train.pt', 'pseudo', {'top_box': top, 'scm': scm_boxes, 'scm_model': scm.state_dict()})
     # the hidden truth of the novel classes, read for this report only
     gts = restrict_classes([run.train.gt(i) for i in range(len(run.train))], run.novel); names = [run.train.classes[k] for k in run.novel]
@@ -207,30 +197,54 @@ def _part_pseudo(run: _Parts) -> dict:
     atomic_write_json(d/'quality.json', q)
     return {'wall_s': round(time.time() - t0, 1), **{f'{k}_{m}': q[k][m] for k in ('top_box', 'scm') for m in ('precision', 'recall')}}
 
-def _part_detection(run: _Parts, variant: str) -> dict:
-    "A detection head (Faster R-CNN) on base true boxes + novel pseudo boxes of `variant`'s rule; evaluated on test."
-    t0 = time.time(); rule = VARIANT_PSEUDO[variant]
+def _part_retrain(run: _Parts, variant: str) -> dict:
+    "A second detector (Faster R-CNN) on base true boxes + the finished recognition head's novel pseudo boxes of `variant`'s rule; evaluated on test."
+    t0 = time.time(); rule = RETRAIN_PSEUDO[variant]
     pseudo = load_checkpoint(run.out/'pseudo'/'pseudo_train.pt', 'pseudo')['state'][rule]
     ds = PseudoLabels(WeakLabels(run.train), cross_targets(run.cross, pseudo))
     model = train_fsod(run.cfg.detection, ds, out_dir=run.dir(variant), device=run.dev, progress=run.progress)
     if not is_main(): return {}
     return {'metrics': run.evaluate(predict_fsod(model, run.test, device=run.dev), variant, time.time() - t0)}
+def _part_warmup(run: _Parts) -> dict:
+    "The joint DRN's first `joint.switch` iterations: the same for every joint variant (no pseudo boxes yet), so trained once."
+    t0 = time.time(); c = run.cfg
+    train_drn(replace(c.joint, iters=c.joint.switch), c.detection, c.recognition, run.cross, run.props('train'), run.novel, 'none',
+              out_dir=run.dir('joint_warmup'), device=run.dev, progress=run.progress)
+    return {'wall_s': round(time.time() - t0, 1)}
+
+def _part_joint(run: _Parts, variant: str) -> dict:
+    "A joint variant: the warm-up's checkpoint trained on to `joint.iters` with its pseudo-box rule; evaluated on test (the recognition head's novel AP too)."
+    t0 = time.time(); c = run.cfg; d = run.dir(variant); w = run.out/'joint_warmup'
+    if is_main() and not (d/'last.pt').exists():          # branch off the warm-up: train_loop resumes from this checkpoint
+        for f in ('last.pt', 'metrics.jsonl'): shutil.copy(w/f, d/f)
+    barrier(); run.props('test')
+    net = train_drn(c.joint, c.detection, c.recognition, run.cross, run.props('train'), run.novel, JOINT_RULE[variant],
+                    out_dir=d, device=run.dev, progress=run.progress)
+    if not is_main(): return {}
+    det, rec = predict_fsod(net.detector, run.test, device=run.dev), predict_recognition(net, run.test, run.props('test'), device=run.dev)
+    m = run.evaluate(merge_heads(det, rec, run.novel) if variant == 'two_head' else det, variant, time.time() - t0)
+    m['recognition_head'] = evaluate_split(rec, run.test, run.base, run.novel)['novel']
+    return {'metrics': m}
+
 
 # %% ../nbs/50_drn.ipynb #0747f585
 def run_drn(cfg: DRNConfig, out, seed: int = 0, progress: bool = True, log=print) -> dict:
     "Run (or resume) the cross-supervised variants `cfg.variants` into the folder `out`; returns `metrics.json`'s content."
-    bad = [v for v in cfg.variants if v not in VARIANTS]
-    if bad: raise ValueError(f"run_drn: unknown variant(s) {', '.join(bad)}; known: {', '.join(VARIANTS)}")
+    bad = [v for v in cfg.variants if v not in KNOWN_VARIANTS]
+    if bad: raise ValueError(f"run_drn: unknown variant(s) {', '.join(bad)}; known: {', '.join(KNOWN_VARIANTS)}")
     cfg = drn_seeded(cfg, seed)
     if cfg.threads > 0: torch.set_num_threads(cfg.threads)
     run = _Parts(out, cfg, progress)
     if not is_main(): log = lambda *_: None
     if is_main(): write_gt(run.out, run.test)   # refuses a folder that recorded other class names
-    parts = ['recognition'] + (['pseudo'] if any(v in VARIANT_PSEUDO for v in cfg.variants) else []) + [v for v in cfg.variants if v in VARIANT_PSEUDO]
+    retrain, joint = [v for v in cfg.variants if v in RETRAIN_PSEUDO], [v for v in cfg.variants if v in JOINT_RULE]
+    parts = (['recognition'] if 'recognition_only' in cfg.variants or retrain else []) + (['pseudo', *retrain] if retrain else []) \
+            + (['joint_warmup', *joint] if joint else [])
+    run_part = {'recognition': _part_recognition, 'pseudo': _part_pseudo, 'joint_warmup': _part_warmup}
     for part in parts:
         if run.done(part): log(f"{part}: done earlier"); continue
         seed_everything(seed)
-        info = _part_recognition(run) if part == 'recognition' else _part_pseudo(run) if part == 'pseudo' else _part_detection(run, part)
+        info = run_part[part](run) if part in run_part else _part_retrain(run, part) if part in RETRAIN_PSEUDO else _part_joint(run, part)
         if is_main():
             run.finish(part, info)
             m = read_json(run.out/'metrics.json')

@@ -18,7 +18,7 @@ from .boxes import box_iou, clip_boxes
 
 # %% auto #0
 __all__ = ['HEATMAP_CHANNELS', 'select_confident', 'synthesize_heatmap', 'scm_items', 'fcos_targets', 'FCOSLite', 'FCRegressor',
-           'SCMConfig', 'train_scm', 'predict_scm', 'scm_quality']
+           'SCMConfig', 'train_scm', 'predict_scm', 'scm_quality', 'scm_pseudo']
 
 # %% ../nbs/51_scm.ipynb #fabbc4d0
 HEATMAP_CHANNELS = ('max', 'sum', 'count')   # Table 3a's three per-pixel statistics
@@ -253,3 +253,17 @@ def scm_quality(items: list[dict], preds: list[dict]) -> dict:
     return {'n': len(items), 'top_miou': top.mean().item(), 'scm_miou': best.mean().item(),
             'top_hit50': (top >= 0.5).float().mean().item(), 'scm_hit50': (best >= 0.5).float().mean().item(),
             'top_recall50': (top >= 0.5).sum().item() / max(n_true, 1), 'scm_recall50': hit / max(n_true, 1)}
+
+# %% ../nbs/51_scm.ipynb #19984036
+def scm_pseudo(items: list[dict], preds: list[dict], n_images: int, keep_rel: float = 1.0) -> list[dict]:
+    "Per image `{boxes, labels, scores}` from the SCM's boxes of each item: those scoring >= `keep_rel` x its best; the item's top box if the SCM found none."
+    if len(items) != len(preds): raise ValueError(f"scm_pseudo: {len(items)} items but {len(preds)} predictions")
+    if not 0 < keep_rel <= 1: raise ValueError(f"scm_pseudo: keep_rel must be in (0,1], got {keep_rel}")
+    per = [[] for _ in range(n_images)]
+    for it, p in zip(items, preds):
+        if len(p['boxes']): b, s = p['boxes'][p['scores'] >= keep_rel * p['scores'].max()], p['scores'][p['scores'] >= keep_rel * p['scores'].max()]
+        elif len(it['boxes']): b, s = it['boxes'][:1], it['scores'][:1]
+        else: continue
+        per[int(it['image_id'])].append((b.float(), s.float(), torch.full((len(b),), it['label'], dtype=torch.int64)))
+    return [{'boxes': torch.cat([q[0] for q in ps]) if ps else torch.zeros(0, 4), 'scores': torch.cat([q[1] for q in ps]) if ps else torch.zeros(0),
+             'labels': torch.cat([q[2] for q in ps]) if ps else torch.zeros(0, dtype=torch.int64)} for ps in per]

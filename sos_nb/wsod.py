@@ -18,8 +18,8 @@ from .backbones import build_backbone, imagenet_normalize
 from .mil import MILHead, rank_prior, mine_oicrplus, seed_quality
 
 # %% auto #0
-__all__ = ['WSODConfig', 'roi_align_mm', 'roi_features', 'make_view', 'view_list', 'WSODNet', 'roi_drop_block', 'make_optimizer',
-           'seed_stats', 'train_wsod', 'predict_wsod', 'load_wsod']
+__all__ = ['WSODConfig', 'roi_align_mm', 'roi_features', 'make_view', 'view_list', 'two_fc', 'mil_head', 'WSODNet',
+           'roi_drop_block', 'make_optimizer', 'seed_stats', 'train_wsod', 'predict_wsod', 'load_wsod']
 
 # %% ../nbs/11_wsod.ipynb #30a3d271
 @dataclass
@@ -115,6 +115,16 @@ def view_list(scales, flip: bool) -> list[tuple[float, bool]]:
     return [(s, f) for s in scales for f in ((False, True) if flip else (False,))]
 
 # %% ../nbs/11_wsod.ipynb #f75cc13a
+def two_fc(in_dim: int, fc_dim: int) -> nn.Sequential:
+    "Flatten + two ReLU'd linear layers: the RoI features' fc layers under a MIL head."
+    return nn.Sequential(nn.Flatten(), nn.Linear(in_dim, fc_dim), nn.ReLU(inplace=True), nn.Linear(fc_dim, fc_dim), nn.ReLU(inplace=True))
+
+def mil_head(cfg: WSODConfig, num_classes: int) -> MILHead:
+    "The `MILHead` that `cfg` describes, on `cfg.fc_dim` features (stage 1's, and DRN's recognition head)."
+    mining = functools.partial(mine_oicrplus, min_score=cfg.seed_min_score, iou=cfg.seed_iou) if cfg.mining == 'oicrplus' else cfg.mining
+    return MILHead(cfg.fc_dim, num_classes, cfg.n_refine, mining, cfg.box_reg, cfg.fg_thresh, cfg.bg_thresh, cfg.low_thresh,
+                   cfg.first_weight)
+
 class WSODNet(nn.Module):
     "Backbone -> RoIAlign over proposals -> 2 FC -> `MILHead`; training -> loss dict, eval -> list of scores `[R,C]`."
     def __init__(self, cfg: WSODConfig, num_classes: int):
@@ -122,11 +132,8 @@ class WSODNet(nn.Module):
         self.cfg, self.num_classes = cfg, num_classes
         self.backbone = build_backbone(cfg.backbone, cfg.stride, cfg.pretrained, cfg.frozen_blocks)
         d = self.backbone.out_channels * cfg.roi_size ** 2
-        self.fc = nn.Sequential(nn.Flatten(), nn.Linear(d, cfg.fc_dim), nn.ReLU(inplace=True),
-                                nn.Linear(cfg.fc_dim, cfg.fc_dim), nn.ReLU(inplace=True))
-        mining = functools.partial(mine_oicrplus, min_score=cfg.seed_min_score, iou=cfg.seed_iou) if cfg.mining == 'oicrplus' else cfg.mining
-        self.head = MILHead(cfg.fc_dim, num_classes, cfg.n_refine, mining, cfg.box_reg, cfg.fg_thresh,
-                            cfg.bg_thresh, cfg.low_thresh, cfg.first_weight)
+        self.fc = two_fc(d, cfg.fc_dim)
+        self.head = mil_head(cfg, num_classes)
 
     def view_feats(self, imgs: list[Tensor], props: list[Tensor], scale: float, flip: bool,
                    gen: torch.Generator|None = None) -> list[Tensor]:

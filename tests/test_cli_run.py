@@ -136,13 +136,13 @@ def test_ehsod_run_folder(tmp_path):
 def test_drn_run_folder(tmp_path):
     "`sos-nb drn` writes novel/base/all metrics per variant and the novel class names; a second call is a no-op."
     out = tmp_path / 'drn'
-    kv = ['data.n_train=24', 'data.n_test=8', 'recognition.iters=3', 'recognition.batch_size=4', 'recognition.warmup=1', 'scm.iters=3',
-          'scm.batch_size=8', 'detection.iters=3', 'detection.warmup=1', 'detection.lr_steps=2', 'detection.batch_size=2']
+    kv = ['data.n_train=24', 'data.n_test=8', 'proposals.workers=1', 'recognition.iters=3', 'recognition.batch_size=4', 'recognition.warmup=1',
+          'joint.iters=4', 'joint.switch=2', 'joint.warmup=1', 'joint.lr_steps=3', 'joint.batch_size=2']
     args = [x for a in kv for x in ('--set', a)]
     r = sos('drn', '--quiet', '--out', out, *args, check=0)
     m = json.loads((out / 'metrics.json').read_text())
     assert m['novel_classes'] == ['5', '6', '7', '8', '9']
-    for v in ('recognition_only', 'two_head', 'two_head_scm'):
+    for v in ('recognition_only', 'two_head', 'drn_no_scm', 'drn'):
         assert {'novel', 'base', 'all'} <= set(m[v]) and (out / v / 'dets_test.json').exists(), v
         assert f'| {v} |' in r.stdout
     before = snapshot(out)
