@@ -78,7 +78,7 @@ def evaluate_split(dets: list[dict], ds, base, novel) -> dict:
         res[name] = {**{k: r[k] for k in SPLIT_METRICS}, 'per_class_AP50': r['per_class']}
     return res
 
-# %% ../nbs/50_drn.ipynb #ca712f2a
+# %% ../nbs/50_drn.ipynb #54aeae0c
 def merge_heads(det: list[dict], rec: list[dict], novel) -> list[dict]:
     "Per image, the detection head's boxes of the base classes and the recognition head's of the `novel` ones (how the paper's Two Head detects novel objects)."
     if len(det) != len(rec): raise ValueError(f"merge_heads: {len(det)} detection sets but {len(rec)} recognition sets")
