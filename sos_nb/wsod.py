@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torchvision.ops import roi_align, batched_nms
 from .core import pick_device, seed_everything, load_checkpoint, JsonlLogger, cfg_to_dict
-from .loop import batch_indices, dist_init, ddp, is_main, iter_seed, rank_share, train_loop, warmup_cosine
+from .loop import batch_indices, dist_init, ddp, is_main, iter_seed, rank, rank_share, train_loop, warmup_cosine, world
 from .boxes import flip_boxes, nms_per_class
 from .backbones import build_backbone, imagenet_normalize
 from .mil import MILHead, rank_prior, mine_oicrplus, seed_quality
@@ -137,20 +137,20 @@ class WSODNet(nn.Module):
         self.head = mil_head(cfg, num_classes)
 
     def view_feats(self, imgs: list[Tensor], props: list[Tensor], scale: float, flip: bool,
-                   gen: torch.Generator|None = None) -> list[Tensor]:
-        "Per-image RoI features `[R_i, fc_dim]` of one view (DropBlock'd in training when `cfg.drop_block` and `gen`)."
+                   gen: torch.Generator|None = None, span: tuple[int, int]|None = None) -> list[Tensor]:
+        "Per-image RoI features `[R_i, fc_dim]` of one view (DropBlock'd in training when `cfg.drop_block` and `gen`; `span`: see `roi_drop_block`)."
         x, boxes = make_view(imgs, props, self.cfg.upscale * scale, flip)
         f = roi_features(self.backbone(x), boxes, self.cfg.roi_size, 1 / self.cfg.stride, self.cfg.roi_impl)
         if self.training and self.cfg.drop_block and gen is not None:
-            f = roi_drop_block(f, self.cfg.drop_block, self.cfg.drop_block_size, gen)
+            f = roi_drop_block(f, self.cfg.drop_block, self.cfg.drop_block_size, gen, span)
         return list(self.fc(f).split([len(b) for b in boxes]))
 
     def forward(self, imgs: list[Tensor], props: list[Tensor], labels_img: list[Tensor]|None = None,
                 views: list[tuple[float, bool]]|None = None, ranks: list[Tensor]|None = None,
-                gen: torch.Generator|None = None):
+                gen: torch.Generator|None = None, span: tuple[int, int]|None = None):
         "Mean loss dict over images when `labels_img` is given in train mode; otherwise per-image head outputs."
         views = views or view_list(self.cfg.test_scales, self.cfg.test_flip)
-        feats = [self.view_feats(imgs, props, s, f, gen) for s, f in views]          # [V][B] -> [R_i, D]
+        feats = [self.view_feats(imgs, props, s, f, gen, span) for s, f in views]          # [V][B] -> [R_i, D]
         per_img = [[fv[i] for fv in feats] for i in range(len(imgs))]
         if ranks is None: ranks = [torch.arange(len(p), device=p.device) / max(len(p), 1) for p in props]
         priors = [rank_prior(r, self.cfg.obj_prior) if self.cfg.obj_prior else None for r in ranks]
@@ -161,16 +161,18 @@ class WSODNet(nn.Module):
         return outs
 
 # %% ../nbs/11_wsod.ipynb #282696a0
-def roi_drop_block(f: Tensor, p: float, size: int, gen: torch.Generator) -> Tensor:
+def roi_drop_block(f: Tensor, p: float, size: int, gen: torch.Generator, span: tuple[int, int]|None = None) -> Tensor:
     "DropBlock on RoI features `f [R,C,H,W]`: one spatial mask per RoI (shared by its channels), about a fraction `p` of it zeroed."
     R, C, H, W = f.shape
-    if p <= 0 or R == 0: return f
+    if p <= 0 or (R == 0 and span is None): return f
+    # span = (offset, total): f is one process's share of a global batch of `total` RoIs; draw every mask, keep its rows,
+    # so that the masks (and the generator's state after them) do not depend on the number of processes
+    off, n = span if span is not None else (0, R)
     size = min(size, H, W)
     gamma = p * H * W / (size ** 2 * (H - size + 1) * (W - size + 1))
-    centres = (torch.rand(R, 1, H - size + 1, W - size + 1, generator=gen) < gamma).to(f)
-    dropped = F.max_pool2d(F.pad(centres, [size - 1] * 4), size, stride=1)[:, :, :H, :W]   # centre -> size x size block
-    keep = 1 - dropped
-    return f * keep * (keep.numel() / keep.sum().clamp(min=1))
+    centres = (torch.rand(n, 1, H - size + 1, W - size + 1, generator=gen) < gamma).to(f)
+    keep = 1 - F.max_pool2d(F.pad(centres, [size - 1] * 4), size, stride=1)[:, :, :H, :W]   # centre -> size x size block
+    return f * keep[off:off + R] * (keep.numel() / keep.sum().clamp(min=1))
 
 # %% ../nbs/11_wsod.ipynb #5087c69d
 def make_optimizer(model: WSODNet, cfg: WSODConfig) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
@@ -222,7 +224,8 @@ def train_wsod(cfg: WSODConfig, ds, proposals: list[Tensor], out_dir=None, devic
         items = [ds[i] for i, _ in mine]
         imgs = [im.to(dev) for im, _ in items]; ys = [t['labels_img'].to(dev) for _, t in items]
         props, ranks = zip(*[[t.to(dev) for t in s] for _, s in mine])
-        L = net(imgs, list(props), ys, views=vs, ranks=list(ranks), gen=g)
+        k = len(idx) // world(); n = [len(p) for p, _ in samples]   # this rank's RoIs within the global batch (DropBlock's masks)
+        L = net(imgs, list(props), ys, views=vs, ranks=list(ranks), gen=g, span=(sum(n[:rank() * k]), sum(n)) if world() > 1 else None)
         return sum(L.values()), L, len(mine)
     def on_iter(i: int):      # the diagnostic reads the model on rank 0 only (the others hold the same weights)
         if is_main() and cfg.diag_every and hasattr(ds, 'gt') and cfg.n_refine and (i % cfg.diag_every == 0 or i == cfg.iters):
