@@ -9,8 +9,8 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 from torchvision.models.detection.transform import resize_boxes
-from .core import pick_device, seed_everything, cfg_to_dict, load_checkpoint
-from .loop import batch_indices, dist_init, ddp, is_main, iter_seed, rank_share, train_loop, warmup_step
+from .core import pick_device, seed_everything, cfg_to_dict
+from .loop import batch_indices, dist_init, ddp, iter_seed, rank_share, train_loop, warmup_step
 from .boxes import flip_boxes, nms_per_class
 from .data import hflip
 from .wsod import WSODConfig, mil_head, two_fc, roi_drop_block
@@ -109,6 +109,10 @@ class DRNNet(nn.Module):
         _, Lb = self.detector.roi_heads(feats, props, images.image_sizes, targets)
         return {**L, **Lb}
 
+    def forward(self, *args, **kw) -> dict:
+        "Training: `joint_losses(self, ...)` (a forward, so that `DistributedDataParallel` sees the step)."
+        return joint_losses(self, *args, **kw)
+
 
 # %% ../nbs/52_drn_net.ipynb #6b95302d
 @torch.no_grad()
@@ -183,7 +187,7 @@ def train_drn(cfg: JointConfig, det_cfg: FSODConfig, rec_cfg: WSODConfig, ds, pr
             if flip: img, t = hflip(img, t); p = flip_boxes(p, img.shape[-1])
             imgs.append(img.to(dev)); tgts.append({k: (v.to(dev) if isinstance(v, Tensor) else v) for k, v in t.items()}); props.append(p.to(dev))
         gen = torch.Generator().manual_seed(iter_seed(cfg.seed, it))   # DropBlock's masks: a function of the iteration, so resume repeats them
-        L = joint_losses(net if model is net else model.module, imgs, tgts, props, base, novel, rule if it >= cfg.switch else 'none', cfg, gen)
+        L = model(imgs, tgts, props, base, novel, rule if it >= cfg.switch else 'none', cfg, gen)
         return weighted_total(L, cfg), L, len(imgs)
     meta = dict(cfg=cfg_to_dict(cfg), det_cfg=cfg_to_dict(det_cfg), rec_cfg=cfg_to_dict(rec_cfg), num_classes=ds.num_classes,
                 classes=list(ds.classes), novel=novel, rule=rule)
