@@ -247,7 +247,7 @@ def run_drn(cfg: DRNConfig, out, seed: int = 0, progress: bool = True, log=print
         info = run_part[part](run) if part in run_part else _part_retrain(run, part) if part in RETRAIN_PSEUDO else _part_joint(run, part)
         if is_main():
             run.finish(part, info)
-            m = read_json(run.out/'metrics.json')
+            p = run.out/'metrics.json'; m = read_json(p) if p.exists() else {}   # the warm-up may finish before any variant
             log(f"{part}: " + '  '.join(f"{v} novel AP50 {m[v]['novel']['AP50']:.3f}" for v in cfg.variants if v in m))
         barrier()                          # the part's files are on disk before any rank starts the next
     return read_json(run.out/'metrics.json')
