@@ -32,6 +32,7 @@ class JointConfig:
     lr: float = 0.002                # SGD on the detector (trunk, FPN, RPN, box head): x lambda_det = stage 2's 0.02
     rec_lr: float = 5e-3             # AdamW on the recognition head (its fc + MIL head): stage 1's head rate
     scm_lr: float = 3e-3             # AdamW on the SCM (`SCMConfig.lr`)
+    trunk_lr: float = 0.0            # > 0: the shared trunk (backbone + FPN) on AdamW at this rate, as stage 1 trains its own; 0: SGD with the detector
     momentum: float = 0.9
     weight_decay: float = 1e-4
     warmup: int = 50                 # linear LR warm-up (all three parts)
@@ -158,12 +159,14 @@ def weighted_total(L: dict, cfg: JointConfig) -> Tensor:
 
 # %% ../nbs/52_drn_net.ipynb #7f5e0ff9
 def make_optimizers(net: DRNNet, cfg: JointConfig) -> tuple[Stepped, Stepped]:
-    "SGD (detector) + AdamW (recognition head) + AdamW (SCM), each with warm-up and step decay; stepped together."
-    det = [p for p in net.detector.parameters() if p.requires_grad]
+    "SGD (detector) + AdamW (recognition head) + AdamW (SCM) [+ AdamW (trunk) with `trunk_lr`], each with warm-up and step decay; stepped together."
+    trunk = [p for p in net.detector.backbone.parameters() if p.requires_grad] if cfg.trunk_lr > 0 else []
+    det = [p for p in net.detector.parameters() if p.requires_grad and not any(p is q for q in trunk)]
     rec = [*net.rec_fc.parameters(), *net.rec_head.parameters()]
-    opts = (torch.optim.SGD(det, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay),
+    opts = [torch.optim.SGD(det, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay),
             torch.optim.AdamW(rec, lr=cfg.rec_lr, weight_decay=cfg.weight_decay),
-            torch.optim.AdamW(net.scm.parameters(), lr=cfg.scm_lr, weight_decay=cfg.weight_decay))
+            torch.optim.AdamW(net.scm.parameters(), lr=cfg.scm_lr, weight_decay=cfg.weight_decay)]
+    if trunk: opts.append(torch.optim.AdamW(trunk, lr=cfg.trunk_lr, weight_decay=cfg.weight_decay))
     f = lambda it: warmup_step(it, cfg.warmup, cfg.lr_steps, cfg.gamma)
     return Stepped(*opts), Stepped(*[torch.optim.lr_scheduler.LambdaLR(o, f) for o in opts])
 
