@@ -10,7 +10,7 @@ import torch
 from torch import Tensor, nn
 from torchvision.models.detection.transform import resize_boxes
 from .core import pick_device, seed_everything, cfg_to_dict
-from .loop import batch_indices, dist_init, ddp, iter_seed, rank_share, train_loop, warmup_step
+from .loop import batch_indices, dist_init, ddp, iter_seed, rank_share, rank_span, train_loop, warmup_step
 from .boxes import flip_boxes, nms_per_class
 from .data import hflip
 from .wsod import WSODConfig, mil_head, two_fc, roi_drop_block
@@ -96,12 +96,13 @@ class DRNNet(nn.Module):
         images, _ = self.detector.transform(imgs)
         return images, self.detector.backbone(images.tensors)
 
-    def recognise(self, images, feats: dict, props: list[Tensor], sizes: list, gen: torch.Generator|None = None) -> list[dict]:
-        "The recognition head's raw outputs (`MILHead.raw`) per image; `props` in the original image frame; DropBlock'd as stage 1 in training with `gen`."
+    def recognise(self, images, feats: dict, props: list[Tensor], sizes: list, gen: torch.Generator|None = None,
+                  span: tuple[int, int]|None = None) -> list[dict]:
+        "The recognition head's raw outputs (`MILHead.raw`) per image; `props` in the original image frame; DropBlock'd as stage 1 in training with `gen` (`span`: `wsod.roi_drop_block`)."
         ps = [resize_boxes(p.float(), s, n) for p, s, n in zip(props, sizes, images.image_sizes)]
         f = self.detector.roi_heads.box_roi_pool(feats, ps, images.image_sizes)
         if self.training and self.rec_cfg.drop_block and gen is not None:
-            f = roi_drop_block(f, self.rec_cfg.drop_block, self.rec_cfg.drop_block_size, gen)
+            f = roi_drop_block(f, self.rec_cfg.drop_block, self.rec_cfg.drop_block_size, gen, span)
         return [self.rec_head.raw(v) for v in self.rec_fc(f).split([len(p) for p in ps])]
 
     def detect_losses(self, images, feats: dict, targets: list[dict]) -> dict:
@@ -130,11 +131,11 @@ def novel_pseudo(net: DRNNet, batch: list, scored: list[dict], novel, rule: str,
 
 # %% ../nbs/52_drn_net.ipynb #efc4e0a8
 def joint_losses(net: DRNNet, imgs: list[Tensor], targets: list[dict], props: list[Tensor], base, novel, rule: str,
-                 cfg: JointConfig, gen: torch.Generator|None = None) -> dict:
+                 cfg: JointConfig, gen: torch.Generator|None = None, span: tuple[int, int]|None = None) -> dict:
     "Eq. 2's three terms for one batch, unweighted, by part (`rec_*`, `scm_*`, `det_*`); `targets`: `CrossLabels` targets (base boxes, every image label)."
     sizes = [tuple(im.shape[-2:]) for im in imgs]
     images, feats = net.trunk(imgs)
-    outs = net.recognise(images, feats, props, sizes, gen)
+    outs = net.recognise(images, feats, props, sizes, gen, span)
     Ls = [net.rec_head.losses([o], p.float(), t['labels_img']) for o, p, t in zip(outs, props, targets)]
     L = {f'rec_{k}': sum(l[k] for l in Ls) / len(Ls) for k in Ls[0]}
     scored = [{'proposals': p.float(), 'scores': net.rec_head.scores([o]).detach()} for o, p in zip(outs, props)]
@@ -190,7 +191,7 @@ def train_drn(cfg: JointConfig, det_cfg: FSODConfig, rec_cfg: WSODConfig, ds, pr
             if flip: img, t = hflip(img, t); p = flip_boxes(p, img.shape[-1])
             imgs.append(img.to(dev)); tgts.append({k: (v.to(dev) if isinstance(v, Tensor) else v) for k, v in t.items()}); props.append(p.to(dev))
         gen = torch.Generator().manual_seed(iter_seed(cfg.seed, it))   # DropBlock's masks: a function of the iteration, so resume repeats them
-        L = model(imgs, tgts, props, base, novel, rule if it >= cfg.switch else 'none', cfg, gen)
+        L = model(imgs, tgts, props, base, novel, rule if it >= cfg.switch else 'none', cfg, gen, rank_span([len(proposals[i]) for i in idx]))
         return weighted_total(L, cfg), L, len(imgs)
     meta = dict(cfg=cfg_to_dict(cfg), det_cfg=cfg_to_dict(det_cfg), rec_cfg=cfg_to_dict(rec_cfg), num_classes=ds.num_classes,
                 classes=list(ds.classes), novel=novel, rule=rule)

@@ -14,7 +14,7 @@ from .core import JsonlLogger, atomic_write_bytes, load_checkpoint, read_jsonl, 
 
 # %% auto #0
 __all__ = ['SEED_EPOCH', 'SEED_ITER', 'iter_seed', 'batch_indices', 'warmup_step', 'warmup_cosine', 'dist_init', 'rank', 'world',
-           'is_main', 'barrier', 'main_first', 'rank_share', 'ddp', 'all_mean', 'shard_map', 'train_loop']
+           'is_main', 'barrier', 'main_first', 'rank_share', 'ddp', 'all_mean', 'shard_map', 'rank_span', 'train_loop']
 
 # %% ../nbs/08_loop.ipynb #ff280c95
 SEED_EPOCH = 100_003     # epoch `ep` of run seed `s` permutes with seed s * SEED_EPOCH + ep
@@ -122,6 +122,13 @@ def shard_map(fn: Callable[[list[int]], list], n: int) -> list|None:
     out = [None] * n
     for r, p in enumerate(parts): out[r::world()] = p
     return out
+
+def rank_span(sizes: list[int], r: int|None = None, w: int|None = None) -> tuple[int, int]|None:
+    "For per-item counts `sizes` of a global batch: `(offset, total)` of rank `r`'s share (`rank_share`'s items); None in one process."
+    r, w = rank() if r is None else r, world() if w is None else w
+    if w == 1: return None
+    return sum(sizes[:r * (len(sizes) // w)]), sum(sizes)
+
 
 # %% ../nbs/08_loop.ipynb #923f737b
 def _value(v) -> float:

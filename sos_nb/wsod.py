@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torchvision.ops import roi_align, batched_nms
 from .core import pick_device, seed_everything, load_checkpoint, JsonlLogger, cfg_to_dict
-from .loop import batch_indices, dist_init, ddp, is_main, iter_seed, rank, rank_share, train_loop, warmup_cosine, world
+from .loop import batch_indices, dist_init, ddp, is_main, iter_seed, rank_share, rank_span, train_loop, warmup_cosine
 from .boxes import flip_boxes, nms_per_class
 from .backbones import build_backbone, imagenet_normalize
 from .mil import MILHead, rank_prior, mine_oicrplus, seed_quality
@@ -224,8 +224,8 @@ def train_wsod(cfg: WSODConfig, ds, proposals: list[Tensor], out_dir=None, devic
         items = [ds[i] for i, _ in mine]
         imgs = [im.to(dev) for im, _ in items]; ys = [t['labels_img'].to(dev) for _, t in items]
         props, ranks = zip(*[[t.to(dev) for t in s] for _, s in mine])
-        k = len(idx) // world(); n = [len(p) for p, _ in samples]   # this rank's RoIs within the global batch (DropBlock's masks)
-        L = net(imgs, list(props), ys, views=vs, ranks=list(ranks), gen=g, span=(sum(n[:rank() * k]), sum(n)) if world() > 1 else None)
+        span = rank_span([len(p) for p, _ in samples])   # this rank's RoIs within the global batch (DropBlock's masks)
+        L = net(imgs, list(props), ys, views=vs, ranks=list(ranks), gen=g, span=span)
         return sum(L.values()), L, len(mine)
     def on_iter(i: int):      # the diagnostic reads the model on rank 0 only (the others hold the same weights)
         if is_main() and cfg.diag_every and hasattr(ds, 'gt') and cfg.n_refine and (i % cfg.diag_every == 0 or i == cfg.iters):
