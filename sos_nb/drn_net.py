@@ -13,13 +13,13 @@ from .core import pick_device, seed_everything, cfg_to_dict
 from .loop import batch_indices, dist_init, ddp, iter_seed, rank_share, rank_span, train_loop, warmup_step
 from .boxes import flip_boxes, nms_per_class
 from .data import hflip
-from .wsod import WSODConfig, mil_head, two_fc, roi_drop_block
-from .fsod import FSODConfig, build_detector, to_tv_target
+from .wsod import WSODConfig, mil_head, two_fc, roi_drop_block, roi_features
+from .fsod import FSODConfig, FPNBackbone, build_detector, to_tv_target
 from .scm import FCOSLite, scm_items, predict_scm, scm_pseudo
 
 
 # %% auto #0
-__all__ = ['PSEUDO_RULES', 'JointConfig', 'Stepped', 'top_boxes', 'present', 'DRNNet', 'novel_pseudo', 'joint_losses',
+__all__ = ['PSEUDO_RULES', 'REC_MAPS', 'JointConfig', 'Stepped', 'top_boxes', 'present', 'DRNNet', 'novel_pseudo', 'joint_losses',
            'weighted_total', 'make_optimizers', 'train_drn', 'predict_recognition']
 
 # %% ../nbs/52_drn_net.ipynb #c147b8c5
@@ -32,7 +32,8 @@ class JointConfig:
     lr: float = 0.002                # SGD on the detector (trunk, FPN, RPN, box head): x lambda_det = stage 2's 0.02
     rec_lr: float = 5e-3             # AdamW on the recognition head (its fc + MIL head): stage 1's head rate
     scm_lr: float = 3e-3             # AdamW on the SCM (`SCMConfig.lr`)
-    trunk_lr: float = 0.0            # > 0: the shared trunk (backbone + FPN) on AdamW at this rate, as stage 1 trains its own; 0: SGD with the detector
+    trunk_lr: float = 5e-4           # > 0: the shared trunk (backbone + FPN) on AdamW at this rate, as stage 1 trains its own; 0: SGD with the detector
+    rec_map: str = 'fpn'             # the recognition head pools from 'fpn' (the detector's multi-level RoIAlign) or 'c3' (the stride-8 stage under the FPN, the map stage 1 pools)
     momentum: float = 0.9
     weight_decay: float = 1e-4
     warmup: int = 50                 # linear LR warm-up (all three parts)
@@ -82,25 +83,33 @@ PSEUDO_RULES = ('none', 'top_box', 'scm')
 
 
 # %% ../nbs/52_drn_net.ipynb #1dd3cdcf
+REC_MAPS = ('fpn', 'c3')
+
 class DRNNet(nn.Module):
-    "One trunk (the stage-2 detector's backbone + FPN) under two heads: detection (torchvision's RPN + box head) and recognition (RoIAlign over proposals, 2 fc, `MILHead`); and the SCM."
-    def __init__(self, det_cfg: FSODConfig, rec_cfg: WSODConfig, num_classes: int):
+    "One trunk (the stage-2 detector's backbone + FPN) under two heads: detection (torchvision's RPN + box head) and recognition (RoIAlign over proposals from `rec_map`, 2 fc, `MILHead`); and the SCM."
+    def __init__(self, det_cfg: FSODConfig, rec_cfg: WSODConfig, num_classes: int, rec_map: str = 'fpn'):
         super().__init__()
-        self.detector, self.rec_cfg, self.num_classes = build_detector(det_cfg, num_classes), rec_cfg, num_classes
-        d = self.detector.backbone.out_channels * 7 * 7
+        if rec_map not in REC_MAPS: raise ValueError(f"DRNNet: unknown rec_map {rec_map!r}; known: {', '.join(REC_MAPS)}")
+        self.detector, self.rec_cfg, self.num_classes, self.rec_map = build_detector(det_cfg, num_classes), rec_cfg, num_classes, rec_map
+        bb = self.detector.backbone
+        if rec_map == 'c3' and not isinstance(bb, FPNBackbone): raise ValueError(f"DRNNet: rec_map='c3' needs an FPN backbone, not {det_cfg.backbone!r}")
+        d = (bb.body.channels[0] if rec_map == 'c3' else bb.out_channels) * 7 * 7
         self.rec_fc = two_fc(d, rec_cfg.fc_dim)
         self.rec_head, self.scm = mil_head(rec_cfg, num_classes), FCOSLite()
 
-    def trunk(self, imgs: list[Tensor]):
-        "The detector's transform (resize, normalise, batch) and its FPN maps."
+    def trunk(self, imgs: list[Tensor]) -> tuple:
+        "The detector's transform (resize, normalise, batch), its FPN maps, and the maps the recognition head pools (the FPN's or `{'c3'}`)."
         images, _ = self.detector.transform(imgs)
-        return images, self.detector.backbone(images.tensors)
+        if self.rec_map == 'fpn': feats = self.detector.backbone(images.tensors); return images, feats, feats
+        body, feats = self.detector.backbone.maps(images.tensors)
+        return images, feats, {'c3': body['c3']}
 
-    def recognise(self, images, feats: dict, props: list[Tensor], sizes: list, gen: torch.Generator|None = None,
+    def recognise(self, images, rfeats: dict, props: list[Tensor], sizes: list, gen: torch.Generator|None = None,
                   span: tuple[int, int]|None = None) -> list[dict]:
-        "The recognition head's raw outputs (`MILHead.raw`) per image; `props` in the original image frame; DropBlock'd as stage 1 in training with `gen` (`span`: `wsod.roi_drop_block`)."
+        "The recognition head's raw outputs (`MILHead.raw`) per image from `trunk`'s third map set; `props` in the original image frame; DropBlock'd as stage 1 in training with `gen` (`span`: `wsod.roi_drop_block`)."
         ps = [resize_boxes(p.float(), s, n) for p, s, n in zip(props, sizes, images.image_sizes)]
-        f = self.detector.roi_heads.box_roi_pool(feats, ps, images.image_sizes)
+        f = (roi_features(rfeats['c3'], ps, 7, 1 / 8, self.rec_cfg.roi_impl) if self.rec_map == 'c3'   # stage 1's pooling: one stride-8 map
+             else self.detector.roi_heads.box_roi_pool(rfeats, ps, images.image_sizes))
         if self.training and self.rec_cfg.drop_block and gen is not None:
             f = roi_drop_block(f, self.rec_cfg.drop_block, self.rec_cfg.drop_block_size, gen, span)
         return [self.rec_head.raw(v) for v in self.rec_fc(f).split([len(p) for p in ps])]
@@ -134,8 +143,8 @@ def joint_losses(net: DRNNet, imgs: list[Tensor], targets: list[dict], props: li
                  cfg: JointConfig, gen: torch.Generator|None = None, span: tuple[int, int]|None = None) -> dict:
     "Eq. 2's three terms for one batch, unweighted, by part (`rec_*`, `scm_*`, `det_*`); `targets`: `CrossLabels` targets (base boxes, every image label)."
     sizes = [tuple(im.shape[-2:]) for im in imgs]
-    images, feats = net.trunk(imgs)
-    outs = net.recognise(images, feats, props, sizes, gen, span)
+    images, feats, rfeats = net.trunk(imgs)
+    outs = net.recognise(images, rfeats, props, sizes, gen, span)
     Ls = [net.rec_head.losses([o], p.float(), t['labels_img']) for o, p, t in zip(outs, props, targets)]
     L = {f'rec_{k}': sum(l[k] for l in Ls) / len(Ls) for k in Ls[0]}
     scored = [{'proposals': p.float(), 'scores': net.rec_head.scores([o]).detach()} for o, p in zip(outs, props)]
@@ -180,7 +189,7 @@ def train_drn(cfg: JointConfig, det_cfg: FSODConfig, rec_cfg: WSODConfig, ds, pr
     if rule not in PSEUDO_RULES: raise ValueError(f"train_drn: unknown rule {rule!r}; known: {', '.join(PSEUDO_RULES)}")
     dist_init(); dev = pick_device(device); seed_everything(cfg.seed)
     novel = [int(c) for c in novel]; base = [c for c in range(ds.num_classes) if c not in novel]
-    net = DRNNet(det_cfg, rec_cfg, ds.num_classes).to(dev); opt, sch = make_optimizers(net, cfg)
+    net = DRNNet(det_cfg, rec_cfg, ds.num_classes, cfg.rec_map).to(dev); opt, sch = make_optimizers(net, cfg)
     model = ddp(net, find_unused=True)      # a batch without a base item leaves the SCM out
     def step(it: int):
         idx = batch_indices(len(ds), it, cfg.batch_size, cfg.seed)
@@ -212,8 +221,8 @@ def predict_recognition(net: DRNNet, ds, proposals: list[Tensor], device=None, b
     for s in range(0, len(ds), batch_size):
         idx = list(range(s, min(s + batch_size, len(ds))))
         imgs = [ds[i][0].to(dev) for i in idx]; props = [proposals[i].float().to(dev) for i in idx]
-        images, feats = net.trunk(imgs)
-        for p, o in zip(props, net.recognise(images, feats, props, [tuple(im.shape[-2:]) for im in imgs])):
+        images, _, rfeats = net.trunk(imgs)
+        for p, o in zip(props, net.recognise(images, rfeats, props, [tuple(im.shape[-2:]) for im in imgs])):
             res.append(nms_per_class(p.cpu(), net.rec_head.scores([o]).cpu(), c.nms_iou, 1e-4, c.max_dets))
     return res
 

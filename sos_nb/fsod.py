@@ -68,9 +68,11 @@ class FPNBackbone(nn.Module):
         super().__init__()
         self.body, self.out_channels = stages, out_channels
         self.fpn = FeaturePyramidNetwork(list(stages.channels), out_channels, extra_blocks=LastLevelMaxPool())
-    def forward(self, x: Tensor) -> dict:
+    def maps(self, x: Tensor) -> tuple[dict, dict]:
+        "The stages' maps `{'c3','c4','c5'}` and the FPN's built on them."
         f = self.body(x)
-        return self.fpn({k.replace('c', 'p'): v for k, v in f.items()})
+        return f, self.fpn({k.replace('c', 'p'): v for k, v in f.items()})
+    def forward(self, x: Tensor) -> dict: return self.maps(x)[1]
 
 def _backbone(cfg: FSODConfig) -> tuple[nn.Module, list]:
     "The feature extractor and the names of its maps used for RoI pooling."
