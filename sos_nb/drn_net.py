@@ -33,7 +33,7 @@ class JointConfig:
     rec_lr: float = 5e-3             # AdamW on the recognition head (its fc + MIL head): stage 1's head rate
     scm_lr: float = 3e-3             # AdamW on the SCM (`SCMConfig.lr`)
     trunk_lr: float = 5e-4           # > 0: the shared trunk (backbone + FPN) on AdamW at this rate, as stage 1 trains its own; 0: SGD with the detector
-    rec_map: str = 'fpn'             # the recognition head pools from 'fpn' (the detector's multi-level RoIAlign) or 'c3' (the stride-8 stage under the FPN, the map stage 1 pools)
+    rec_map: str = 'c3'              # the recognition head pools 'c3' (the stride-8 stage under the FPN, the map stage 1 pools) or 'fpn' (the detector's multi-level RoIAlign)
     momentum: float = 0.9
     weight_decay: float = 1e-4
     warmup: int = 50                 # linear LR warm-up (all three parts)
@@ -87,7 +87,7 @@ REC_MAPS = ('fpn', 'c3')
 
 class DRNNet(nn.Module):
     "One trunk (the stage-2 detector's backbone + FPN) under two heads: detection (torchvision's RPN + box head) and recognition (RoIAlign over proposals from `rec_map`, 2 fc, `MILHead`); and the SCM."
-    def __init__(self, det_cfg: FSODConfig, rec_cfg: WSODConfig, num_classes: int, rec_map: str = 'fpn'):
+    def __init__(self, det_cfg: FSODConfig, rec_cfg: WSODConfig, num_classes: int, rec_map: str = 'c3'):
         super().__init__()
         if rec_map not in REC_MAPS: raise ValueError(f"DRNNet: unknown rec_map {rec_map!r}; known: {', '.join(REC_MAPS)}")
         self.detector, self.rec_cfg, self.num_classes, self.rec_map = build_detector(det_cfg, num_classes), rec_cfg, num_classes, rec_map
