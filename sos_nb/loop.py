@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_loop.ipynb #e9f85105
 from __future__ import annotations
-import datetime, json, math, os, sys, time
+import atexit, datetime, json, math, os, sys, time
 from pathlib import Path
 from typing import Callable
 import torch
@@ -13,8 +13,9 @@ from torch import nn, Tensor
 from .core import JsonlLogger, atomic_write_bytes, load_checkpoint, read_jsonl, save_checkpoint
 
 # %% auto #0
-__all__ = ['SEED_EPOCH', 'SEED_ITER', 'iter_seed', 'batch_indices', 'warmup_step', 'warmup_cosine', 'dist_init', 'rank', 'world',
-           'is_main', 'barrier', 'main_first', 'rank_share', 'ddp', 'all_mean', 'shard_map', 'rank_span', 'train_loop']
+__all__ = ['SEED_EPOCH', 'SEED_ITER', 'iter_seed', 'batch_indices', 'warmup_step', 'warmup_cosine', 'dist_init', 'dist_close',
+           'rank', 'world', 'is_main', 'barrier', 'main_first', 'rank_share', 'ddp', 'all_mean', 'shard_map',
+           'rank_span', 'train_loop']
 
 # %% ../nbs/08_loop.ipynb #ff280c95
 SEED_EPOCH = 100_003     # epoch `ep` of run seed `s` permutes with seed s * SEED_EPOCH + ep
@@ -62,7 +63,14 @@ def dist_init(backend: str|None = None, timeout_h: float = 12) -> bool:
     # a long timeout: the pipeline's ranks wait in a barrier while rank 0 alone computes proposals or evaluates (hours on COCO);
     # a rank that dies is noticed by torchrun at once, not by this timeout
     dist.init_process_group(backend, timeout=datetime.timedelta(hours=timeout_h))
+    atexit.register(dist_close)
     return True
+
+def dist_close():
+    "Leave the process group, if this process is in one; `dist_init` registers it to run at exit."
+    # a rank whose gloo/NCCL threads still run when the interpreter tears down aborts ("terminate called without an
+    # active exception"): seen in CI on a rank that finished its share first; PyTorch asks every rank to destroy the group
+    if dist.is_available() and dist.is_initialized(): dist.destroy_process_group()
 
 def rank() -> int:
     "This process's rank (0 outside a process group)."
