@@ -108,7 +108,7 @@ class DRNNet(nn.Module):
                   span: tuple[int, int]|None = None) -> list[dict]:
         "The recognition head's raw outputs (`MILHead.raw`) per image from `trunk`'s third map set; `props` in the original image frame; DropBlock'd as stage 1 in training with `gen` (`span`: `wsod.roi_drop_block`)."
         ps = [resize_boxes(p.float(), s, n) for p, s, n in zip(props, sizes, images.image_sizes)]
-        f = (roi_features(rfeats['c3'], ps, 7, 1 / 8, self.rec_cfg.roi_impl) if self.rec_map == 'c3'   # stage 1's pooling: one stride-8 map
+        f = (roi_features(rfeats['c3'], ps, 7, 1 / self.detector.backbone.body.strides[0], self.rec_cfg.roi_impl) if self.rec_map == 'c3'   # stage 1's pooling: one map
              else self.detector.roi_heads.box_roi_pool(rfeats, ps, images.image_sizes))
         if self.training and self.rec_cfg.drop_block and gen is not None:
             f = roi_drop_block(f, self.rec_cfg.drop_block, self.rec_cfg.drop_block_size, gen, span)
