@@ -11,7 +11,8 @@ from torchvision.ops.misc import FrozenBatchNorm2d
 from .core import pretrained_state
 
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'imagenet_normalize', 'Stages', 'build_stages', 'Backbone', 'build_backbone']
+__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'imagenet_normalize', 'to_memory_format', 'Stages', 'build_stages', 'Backbone',
+           'build_backbone']
 
 # %% ../nbs/07_backbones.ipynb #54a4f545
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -51,24 +52,31 @@ def _freeze_prefix(mods: list[nn.Module], n: int, name: str):
     for b in blocks[:n]:
         for p in b.parameters(): p.requires_grad_(False)
 
+def to_memory_format(x: Tensor, channels_last: bool) -> Tensor:
+    "`x` in channels-last layout when asked (a 4-D batch); what every conv after it then keeps."
+    return x.contiguous(memory_format=torch.channels_last) if channels_last and x.dim() == 4 else x
+
 class Stages(nn.Module):
     "A backbone cut into stages; `forward` returns an ordered dict `{'c3': stride-8, 'c4': stride-16, 'c5': stride-32}` up to `last`."
-    def __init__(self, stages: list[tuple[int, int, nn.Module]]):
+    def __init__(self, stages: list[tuple[int, int, nn.Module]], channels_last: bool = True):
         super().__init__()
         self.strides = [s for s, _, _ in stages]; self.channels = [c for _, c, _ in stages]
         self.body = nn.ModuleList([m for _, _, m in stages])
         self.out_channels = self.channels[-1]; self.stride = self.strides[-1]
+        self.channels_last = channels_last
+        if channels_last: self.to(memory_format=torch.channels_last)   # weights in the layout the inputs arrive in
     def forward(self, x: Tensor) -> OrderedDict:
-        out = OrderedDict()
+        out, x = OrderedDict(), to_memory_format(x, self.channels_last)
         for i, m in enumerate(self.body):
             x = m(x); out[f'c{i+3}'] = x
         return out
 
-def build_stages(name: str = 'mobilenet_v2', pretrained: bool = True, frozen_blocks: int = 7, last_stride: int = 32) -> Stages:
+def build_stages(name: str = 'mobilenet_v2', pretrained: bool = True, frozen_blocks: int = 7, last_stride: int = 32,
+                 channels_last: bool = True) -> Stages:
     "`name` cut into stages at strides 8/16/32 (up to `last_stride`), first `frozen_blocks` blocks frozen, BN frozen."
     st = [s for s in _stages(name, _tv_model(name, pretrained)) if s[0] <= last_stride]
     _freeze_prefix([m for _, _, m in st], frozen_blocks, name)
-    return Stages(st)
+    return Stages(st, channels_last)
 
 # %% ../nbs/07_backbones.ipynb #49b0b4a0
 class Backbone(nn.Module):
@@ -76,10 +84,11 @@ class Backbone(nn.Module):
     def __init__(self, stages: Stages):
         super().__init__()
         self.body = nn.Sequential(*stages.body)
-        self.out_channels, self.stride = stages.out_channels, stages.stride
-    def forward(self, x: Tensor) -> Tensor: return self.body(x)
+        self.out_channels, self.stride, self.channels_last = stages.out_channels, stages.stride, stages.channels_last
+    def forward(self, x: Tensor) -> Tensor: return self.body(to_memory_format(x, self.channels_last))
 
-def build_backbone(name: str = 'mobilenet_v2', stride: int = 16, pretrained: bool = True, frozen_blocks: int = 7) -> Backbone:
+def build_backbone(name: str = 'mobilenet_v2', stride: int = 16, pretrained: bool = True, frozen_blocks: int = 7,
+                   channels_last: bool = True) -> Backbone:
     "Single-map backbone truncated at `stride` (8, 16 or 32), ImageNet weights found offline unless `pretrained=False`."
     if stride not in (8, 16, 32): raise ValueError(f"stride must be 8, 16 or 32, got {stride}")
-    return Backbone(build_stages(name, pretrained, frozen_blocks, last_stride=stride))
+    return Backbone(build_stages(name, pretrained, frozen_blocks, last_stride=stride, channels_last=channels_last))

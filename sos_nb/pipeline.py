@@ -4,7 +4,8 @@
 
 # %% ../nbs/60_pipeline.ipynb #d242402a
 from __future__ import annotations
-import hashlib, json, os, shutil, tempfile, time
+import hashlib, json, os, shutil, subprocess, sys, tempfile, time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable
 from pathlib import Path
@@ -21,13 +22,14 @@ from .fsod import FSODConfig, train_fsod, predict_fsod, load_fsod
 from .split import SplitConfig, split_losses, make_split, split_quality
 from .teacher import TeacherConfig, train_teacher
 from .drn import SPLIT_PARTS
-from .loop import barrier, dist_init, is_main, main_first, shard_map
+from .loop import barrier, dist_init, is_main, main_first, shard_map, world
 
 # %% auto #0
-__all__ = ['STAGE2_GPU', 'PRESETS', 'PIPELINE', 'STEPS', 'METRIC_NAMES', 'LADDER', 'SoSConfig', 'sos_config', 'seed_overrides',
-           'load_run_config', 'Run', 'save_tensors', 'load_tensors', 'keep_image_classes', 'evaluate_stage',
-           'step_stage1', 'step_pgf', 'pseudo_train', 'predict_test', 'step_stage2', 'step_split', 'step_stage3',
-           'step_oracle', 'Step', 'step_inputs', 'Subset', 'reusable_steps', 'branch_run', 'run_step', 'summary_line',
+__all__ = ['STAGE2_GPU', 'PRESETS', 'HOW_KEYS', 'PIPELINE', 'STEPS', 'METRIC_NAMES', 'LADDER', 'SoSConfig', 'sos_config',
+           'seed_overrides', 'load_run_config', 'file_lock', 'Run', 'save_tensors', 'load_tensors',
+           'keep_image_classes', 'evaluate_stage', 'step_stage1', 'step_pgf', 'pseudo_train', 'predict_test',
+           'step_stage2', 'step_split', 'step_stage3', 'step_oracle', 'Step', 'step_inputs', 'Subset', 'reusable_steps',
+           'branch_run', 'run_step', 'summary_line', 'free_cores', 'oracle_beside', 'start_oracle', 'wait_oracle',
            'run_sos', 'toy_run', 'metrics_table', 'metric_rows', 'compare_runs', 'ladder_table', 'ladder_checks',
            'seed_table']
 
@@ -46,6 +48,8 @@ class SoSConfig:
     device: str = 'auto'
     threads: int = 0        # torch CPU threads; 0 = torch's own count (OMP_NUM_THREADS, else the cores). Recorded per step:
                             # CPU results are reproducible for one thread count, and differ (a little) between counts
+    oracle_beside: bool = True   # on CPU with cores to spare for a second `threads`-thread process: the oracle trains in it,
+                                 # beside the SoS steps (it needs none of them); the same numbers, one step's time less
 
 STAGE2_GPU: dict[str, list[str]] = {  # stage-2 detector settings for VOC/COCO-sized images (the paper's R50-FPN; VGG16 without FPN)
     'resnet50_fpn': ['stage2.backbone=resnet50_fpn', 'stage2.fpn_channels=256', 'stage2.head_dim=1024', 'stage2.size=800',
@@ -65,7 +69,7 @@ _REFERENCE_GPU = ['stage1.backbone=vgg16', 'stage1.stride=16', 'stage1.frozen_bl
 PRESETS: dict[str, list[str]] = {
     # The default, for 2 CPU cores: a milder embedded benchmark (flat background, no co-occurring pairs, no distractors,
     # fewer plates, no object under 22 px, no proposal under 12 px); every model setting is its dataclass default.
-    # Its measured ladder and times are in results/cpu-tiny (README). `cpu-hard` is the benchmark as `DataConfig` defines it.
+    # Its measured ladder and times are in results/cpu-tiny-cd46565 (README). `cpu-hard` is the benchmark as `DataConfig` defines it.
     # One torch thread, pinned: a CPU run's numbers depend on the thread count, so the recorded seeds replay on any machine
     # (stage 1, train + predict: 673 s with 2 threads on 2 idle cores, 764-859 s with 1 thread and two runs side by side;
     # `--set threads=0` takes torch's own count, and other numbers).
@@ -99,6 +103,18 @@ def load_run_config(out) -> SoSConfig:
     return cfg_from_dict(SoSConfig(), read_json(Path(out)/'config.json'))
 
 # %% ../nbs/60_pipeline.ipynb #ada5db08
+HOW_KEYS = ('device', 'threads', 'oracle_beside')   # top-level keys a run folder may be resumed with other values of
+
+@contextmanager
+def file_lock(path):
+    "An exclusive lock on the file `path` between processes (POSIX `flock`; elsewhere none: one process per run folder there)."
+    try: import fcntl
+    except ImportError: yield; return
+    with open(path, 'w') as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try: yield
+        finally: fcntl.flock(f, fcntl.LOCK_UN)
+
 class Run:
     "A run folder: lazily built datasets/proposals, step completion markers, the aggregated `metrics.json`."
     def __init__(self, out, cfg: SoSConfig, progress: bool = True, log=print):
@@ -114,7 +130,7 @@ class Run:
         p, now = self.out/'config.json', json.loads(json.dumps(cfg_to_dict(self.cfg)))   # tuples -> lists, as on disk
         if p.exists():
             old, cur = saved_as_now(self.cfg, read_json(p)), dict(now)   # an older folder lacks keys added since: their defaults
-            for k in ('device', 'threads'): old.pop(k, None); cur.pop(k, None)   # how fast, not what
+            for k in HOW_KEYS: old.pop(k, None); cur.pop(k, None)   # how fast, not what
             if old != cur:
                 diff = sorted(k for k in set(old) | set(cur) if old.get(k) != cur.get(k))
                 raise ValueError(f"{p}: this run folder was made with another configuration (sections differ: {', '.join(diff)}); "
@@ -142,8 +158,9 @@ class Run:
     def mark_done(self, step: str, info: dict):
         atomic_write_json(self.out/step/'done.json', info)
         if 'metrics' in info:
-            p = self.out/'metrics.json'; m = read_json(p) if p.exists() else {}
-            m[step] = info['metrics']; atomic_write_json(p, m)
+            with file_lock(self.out/'.metrics.lock'):   # the oracle's process may finish at the same moment
+                p = self.out/'metrics.json'; m = read_json(p) if p.exists() else {}
+                m[step] = info['metrics']; atomic_write_json(p, m)
 
 # %% ../nbs/60_pipeline.ipynb #3a3beb7c
 def save_tensors(path, obj, kind: str): save_checkpoint(path, kind, {'data': obj})
@@ -325,6 +342,32 @@ def summary_line(step: str, info: dict) -> str:
     return f"{step:7s} " + '  '.join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in info.items()
                                      if k not in ('peak_rss_mb', 'torch_threads', 'device'))
 
+def free_cores() -> int:
+    "CPU cores this process may run on."
+    return len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
+
+def oracle_beside(run: Run, steps) -> bool:
+    "Whether `run_sos` trains the oracle in a second process: asked for, on CPU, one process, fixed threads, cores for both."
+    c = run.cfg
+    return (c.oracle and c.oracle_beside and 'oracle' in steps and not run.is_done('oracle') and world() == 1
+            and run.device.type == 'cpu' and c.threads > 0 and free_cores() >= 2 * c.threads
+            and any(not run.is_done(s) for s in steps if s != 'oracle'))
+
+def start_oracle(run: Run) -> subprocess.Popen:
+    "`sos-nb oracle --out RUN` in a child process (the folder's own config.json), its output in `oracle/log.txt`."
+    logf = open(run.dir('oracle')/'log.txt', 'w')
+    env = {**os.environ, 'OMP_NUM_THREADS': str(run.cfg.threads)}
+    return subprocess.Popen([sys.executable, '-m', 'sos_nb', 'oracle', '--out', str(run.out), '--quiet'], stdout=logf,
+                            stderr=subprocess.STDOUT, env=env)
+
+def wait_oracle(run: Run, proc: subprocess.Popen) -> dict:
+    "Wait for the oracle's process; its `done.json`, or an error naming its log."
+    rc = proc.wait(); logp = run.out/'oracle'/'log.txt'
+    if rc != 0 or not run.is_done('oracle'):
+        tail = logp.read_text()[-2000:] if logp.exists() else ''
+        raise RuntimeError(f"{run.out}: the oracle's process failed (exit {rc}); its log {logp} ends:\n{tail}")
+    return run.done_info('oracle')
+
 def run_sos(cfg: SoSConfig, out, steps=STEPS, progress: bool = True, log=print, src=None) -> dict:
     "Run (or resume) the SoS pipeline into the folder `out`, first reusing what it can of run folder `src`; returns `metrics.json`'s content."
     dist_init()                           # under torchrun: rank 0 writes the folder and the log, every rank trains
@@ -335,11 +378,17 @@ def run_sos(cfg: SoSConfig, out, steps=STEPS, progress: bool = True, log=print, 
     barrier()
     run = Run(out, cfg, progress, log)
     if is_main(): write_gt(run.out, run.test)
-    for s in steps:
-        if s == 'oracle' and not cfg.oracle: continue
-        was_done = run.is_done(s)
-        info = run_step(run, s)
-        log(summary_line(s, info) + ('   [done earlier]' if was_done else ''))
+    side = start_oracle(run) if oracle_beside(run, steps) else None
+    if side: log(f"oracle  training in a second process beside the pipeline (log: {run.out/'oracle'/'log.txt'})")
+    try:
+        for s in steps:
+            if s == 'oracle' and (not cfg.oracle or side): continue
+            was_done = run.is_done(s)
+            info = run_step(run, s)
+            log(summary_line(s, info) + ('   [done earlier]' if was_done else ''))
+        if side: log(summary_line('oracle', wait_oracle(run, side)) + '   [beside]')
+    finally:
+        if side and side.poll() is None: side.terminate(); side.wait()   # an error or Ctrl-C here stops the oracle too
     return read_json(run.out/'metrics.json')
 
 # %% ../nbs/60_pipeline.ipynb #dcca1fa1

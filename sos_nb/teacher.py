@@ -33,10 +33,11 @@ class TeacherConfig:
     weight_decay: float = 1e-4
     clip: float = 10.0              # gradient-norm clip
     ema_decay: float = 0.99         # 0.9996 for 15k iterations; ~1 - 3/iters here
-    score_thresh: float = 0.5       # teacher detections kept as pseudo boxes (0.7 reference; measured below)
+    score_thresh: float = 0.7       # teacher detections kept as pseudo boxes (the reference's; with `focal`, above 0.5 in every seed: below)
     lambda_u: float = 2.0           # weight of the unsupervised loss
     label_filter: bool = True       # drop teacher boxes whose class is not among the image labels
-    focal: bool = False             # focal RoI classification (UT's) instead of cross-entropy
+    unsup_reg: float = 0.0          # weight of the box regression (RPN + RoI) on the teacher's boxes; 0 = Eq. 5 (measured below)
+    focal: bool = True              # focal RoI classification (UT's and the reference's) instead of cross-entropy
     focal_gamma: float = 1.5
     strong_labeled_p: float = 0.5   # chance that a clean image also gets the strong augmentation (UT mixes both views)
     train_sizes: tuple = (224, 256, 288)  # student's multi-scale short side (the teacher sees the test size)
@@ -113,7 +114,10 @@ def stage3_losses(student, teacher, cfg: TeacherConfig, lab: tuple, unl: tuple, 
         uns = detector_losses(student, [x.to(dev) for x in unl[1]], [{k: v.to(dev) for k, v in to_tv_target(x, p).items()}
                                                                      for x, p in zip(unl[1], pseudo)], g)
         out.update(unsup_objectness=uns['loss_objectness'], unsup_classifier=uns['loss_classifier'])
-        total = total + cfg.lambda_u * (uns['loss_objectness'] + uns['loss_classifier'])   # regression terms x 0 (Eq. 5)
+        u = uns['loss_objectness'] + uns['loss_classifier']   # Eq. 5: regression terms x 0 ...
+        if cfg.unsup_reg:                                    # ... unless the teacher's boxes are trusted for it
+            reg = uns['loss_rpn_box_reg'] + uns['loss_box_reg']; out['unsup_box_reg'] = reg; u = u + cfg.unsup_reg * reg
+        total = total + cfg.lambda_u * u
     return total, out, pseudo
 
 class Stage3Loss(nn.Module):
