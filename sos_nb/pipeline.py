@@ -353,12 +353,19 @@ def oracle_beside(run: Run, steps) -> bool:
             and run.device.type == 'cpu' and c.threads > 0 and free_cores() >= 2 * c.threads
             and any(not run.is_done(s) for s in steps if s != 'oracle'))
 
+def _die_with_parent():
+    "In the child, before it runs: Linux sends it SIGTERM when its parent dies, so a killed main job leaves no oracle training on."
+    try:
+        import ctypes, signal
+        ctypes.CDLL('libc.so.6', use_errno=True).prctl(1, signal.SIGTERM)   # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError): pass                                  # not Linux: Ctrl-C still reaches both
+
 def start_oracle(run: Run) -> subprocess.Popen:
     "`sos-nb oracle --out RUN` in a child process (the folder's own config.json), its output in `oracle/log.txt`."
-    logf = open(run.dir('oracle')/'log.txt', 'w')
     env = {**os.environ, 'OMP_NUM_THREADS': str(run.cfg.threads)}
-    return subprocess.Popen([sys.executable, '-m', 'sos_nb', 'oracle', '--out', str(run.out), '--quiet'], stdout=logf,
-                            stderr=subprocess.STDOUT, env=env)
+    with open(run.dir('oracle')/'log.txt', 'w') as logf:   # the child holds its own copy of the file
+        return subprocess.Popen([sys.executable, '-m', 'sos_nb', 'oracle', '--out', str(run.out), '--quiet'], stdout=logf,
+                                stderr=subprocess.STDOUT, env=env, preexec_fn=_die_with_parent if os.name == 'posix' else None)
 
 def wait_oracle(run: Run, proc: subprocess.Popen) -> dict:
     "Wait for the oracle's process; its `done.json`, or an error naming its log."
