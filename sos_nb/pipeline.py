@@ -69,7 +69,7 @@ _REFERENCE_GPU = ['stage1.backbone=vgg16', 'stage1.stride=16', 'stage1.frozen_bl
 PRESETS: dict[str, list[str]] = {
     # The default, for 2 CPU cores: a milder embedded benchmark (flat background, no co-occurring pairs, no distractors,
     # fewer plates, no object under 22 px, no proposal under 12 px); every model setting is its dataclass default.
-    # Its measured ladder and times are in results/cpu-tiny-cd46565 (README). `cpu-hard` is the benchmark as `DataConfig` defines it.
+    # Its measured ladder and times are in results/cpu-tiny (README). `cpu-hard` is the benchmark as `DataConfig` defines it.
     # One torch thread, pinned: a CPU run's numbers depend on the thread count, so the recorded seeds replay on any machine
     # (stage 1, train + predict: 673 s with 2 threads on 2 idle cores, 764-859 s with 1 thread and two runs side by side;
     # `--set threads=0` takes torch's own count, and other numbers).
