@@ -408,13 +408,11 @@ def _code_digest() -> str:
 
 def toy_run(folder=None, log=lambda *_: None) -> Path:
     "A finished run of the `toy` preset, made once per version of the code, torch and thread count (in the temp folder unless `folder`) and shared."
-    import fcntl   # POSIX only, like the temp-folder cache it guards
     cfg = sos_config('toy')
     key = json.dumps([cfg_to_dict(cfg), _code_digest(), torch.__version__, torch.get_num_threads()], sort_keys=True, default=str)
     out = Path(folder) if folder else Path(tempfile.gettempdir())/f"sos_nb-toy-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
     out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out.parent/f'.{out.name}.lock', 'w') as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)   # two notebooks or test sessions at once: one trains, the others wait, then reuse it
+    with file_lock(out.parent/f'.{out.name}.lock'):   # two notebooks or test sessions at once: one trains, the others wait, then reuse it
         run_sos(cfg, out, progress=False, log=log)
     return out
 
