@@ -6,7 +6,7 @@
 from __future__ import annotations
 import argparse, json, sys
 from pathlib import Path
-from .core import apply_overrides, read_json, preset, keep_results
+from .core import apply_overrides, cfg_from_dict, read_json, preset, keep_results
 from .formats import load_datasets, load_split, image_problems
 from .predict import load_detector, evaluate_detector, predict_folder
 from .pipeline import (PRESETS, sos_config, seed_overrides, SoSConfig, STEPS, Run, run_sos, run_step, summary_line, metrics_table, compare_runs,
@@ -65,11 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--set', dest='overrides', action='append', default=[], metavar='KEY=VALUE', help='e.g. box_fraction=0.3, iters=400, cascade.n_stages=2')
     p.add_argument('--seed', type=int, default=None, help='training seed and draw of the box images (the data stay the same)')
     p.add_argument('--quiet', action='store_true', help='no progress bars, only the final table')
+    p.add_argument('--worker', action='store_true', help=argparse.SUPPRESS)   # the second process of a run (`runs.run_parts`)
     p = sub.add_parser('drn', help='cross-supervised detection (base classes with boxes, novel with image labels): the recognition head alone and the joint DRN (Table 1)')
     p.add_argument('--out', default='runs/drn')
     p.add_argument('--set', dest='overrides', action='append', default=[], metavar='KEY=VALUE', help='e.g. n_base=5, recognition.iters=500')
     p.add_argument('--seed', type=int, default=0, help='seed of the trained parts (the data and the base/novel split stay the same)')
     p.add_argument('--quiet', action='store_true', help='no progress bars, only the final table')
+    p.add_argument('--worker', action='store_true', help=argparse.SUPPRESS)   # the second process of a run (`runs.run_parts`)
     p = sub.add_parser('keep', help='copy the small result files of a run folder (metrics, configs, logs) to a results folder')
     p.add_argument('--out', required=True, help='the run folder'); p.add_argument('--to', required=True, help='destination folder')
     return ap
@@ -181,12 +183,17 @@ def cmd_ehsod(a) -> int:
     out = Path(a.out)
     if (out/'config.json').exists() and a.preset is None: cfg = apply_overrides(ehsod_config_from_dict(read_json(out/'config.json')), a.overrides)
     else: cfg = ehsod_config(a.overrides, base=preset(a.preset or 'cpu-tiny', PRESETS))
+    if a.worker:                           # the second process: the folder's own settings, its variant's line into its log
+        run_ehsod(cfg, out, progress=False, worker=True); return 0
     m = run_ehsod(cfg, out, seed=a.seed, progress=not a.quiet, log=(lambda *_: None) if a.quiet else print)
     if is_main(): print(metrics_table(m, ('ehsod', 'boxes_only')))   # under torchrun: rank 0 reports
     return 0
 
 def cmd_drn(a) -> int:
     from sos_nb.drn import DRNConfig, run_drn, drn_table
+    if a.worker:                           # the second process: the folder's own settings, its parts' lines into its log
+        run_drn(cfg_from_dict(DRNConfig(), read_json(Path(a.out)/'config.json')), a.out, seed=a.seed, progress=False, worker=True)
+        return 0
     m = run_drn(apply_overrides(DRNConfig(), a.overrides), a.out, seed=a.seed, progress=not a.quiet, log=(lambda *_: None) if a.quiet else print)
     if is_main(): print(drn_table(m))
     return 0

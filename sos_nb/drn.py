@@ -20,12 +20,13 @@ from .fsod import FSODConfig, train_fsod, predict_fsod
 from .pgf import pseudo_quality
 from .scm import SCMConfig, FCOSLite, scm_items, train_scm, predict_scm, scm_quality, scm_pseudo
 from .loop import barrier, dist_init, is_main, main_first
+from .runs import beside_ok, check_run_config, run_parts, start_worker, update_metrics
 from .drn_net import JointConfig, top_boxes, present, train_drn, predict_recognition
 
 # %% auto #0
-__all__ = ['SPLIT_METRICS', 'SPLIT_PARTS', 'VARIANTS', 'JOINT_RULE', 'RETRAIN_PSEUDO', 'KNOWN_VARIANTS', 'split_classes',
-           'top_box_pseudo', 'restrict_classes', 'cross_targets', 'evaluate_split', 'merge_heads', 'DRNConfig',
-           'drn_seeded', 'run_drn', 'keep_drn_results', 'drn_table']
+__all__ = ['SPLIT_METRICS', 'SPLIT_PARTS', 'VARIANTS', 'JOINT_RULE', 'RETRAIN_PSEUDO', 'KNOWN_VARIANTS', 'DRN_HOW_KEYS',
+           'split_classes', 'top_box_pseudo', 'restrict_classes', 'cross_targets', 'evaluate_split', 'merge_heads',
+           'DRNConfig', 'drn_seeded', 'drn_parts', 'run_drn', 'keep_drn_results', 'drn_table']
 
 # %% ../nbs/50_drn.ipynb #c227c16d
 def split_classes(classes, n_base: int = 5) -> tuple[list[int], list[int]]:
@@ -110,7 +111,10 @@ class DRNConfig:
     scm_keep_rel: float = 1.0         # retrain_scm: SCM boxes kept per item, >= this x its best (1 = the best only)
     variants: tuple = VARIANTS
     device: str = 'auto'
-    threads: int = 0                  # torch CPU threads; 0 = torch's own count
+    threads: int = 1                  # torch CPU threads (0 = torch's own count); 1 = every recorded run
+    workers: int = 2                  # on CPU with cores for two `threads`-thread processes, parts run in two (`runs.run_parts`)
+
+DRN_HOW_KEYS = ('device', 'threads', 'variants', 'workers')   # a DRN folder may be resumed with other values of these
 
 
 # %% ../nbs/50_drn.ipynb #cee2bcb4
@@ -127,12 +131,7 @@ class _Parts:
         dist_init()                        # under torchrun: join the other ranks before choosing this rank's GPU
         self.out, self.cfg, self.progress = Path(out), cfg, progress
         self.out.mkdir(parents=True, exist_ok=True); self.dev = pick_device(cfg.device)
-        p, now = self.out/'config.json', json.loads(json.dumps(cfg_to_dict(cfg)))
-        if p.exists():
-            old = {k: v for k, v in saved_as_now(cfg, read_json(p)).items() if k not in ('device', 'threads', 'variants')}
-            if old != {k: v for k, v in now.items() if k not in ('device', 'threads', 'variants')}:
-                raise ValueError(f"{p}: this run folder was made with another configuration; use a new folder or the same settings")
-        elif is_main(): atomic_write_json(p, now)
+        if is_main(): check_run_config(self.out, cfg, DRN_HOW_KEYS)
         self.train, self.test = load_datasets(cfg.data)
         self.base, self.novel = split_classes(self.train.classes, cfg.n_base)
         self.cross = CrossLabels(self.train, self.base)
@@ -153,10 +152,9 @@ class _Parts:
     def finish(self, part: str, info: dict) -> dict:
         "Mark `part` done; a variant's metrics go into `metrics.json` under its name."
         atomic_write_json(self.dir(part)/'done.json', info)
-        if 'metrics' in info:
-            p = self.out/'metrics.json'; m = read_json(p) if p.exists() else {}
-            m[part] = info['metrics']; m['novel_classes'] = [self.test.classes[c] for c in self.novel]
-            m['base_classes'] = [self.test.classes[c] for c in self.base]; atomic_write_json(p, m)
+        if 'metrics' in info:                # locked: the second process may finish a part at the same moment
+            update_metrics(self.out, part, info['metrics'], novel_classes=[self.test.classes[c] for c in self.novel],
+                           base_classes=[self.test.classes[c] for c in self.base])
         return info
     def evaluate(self, dets: list[dict], variant: str, wall_s: float) -> dict:
         "Write `<variant>/dets_test.json` (COCO results) and return its novel/base/all metrics."
@@ -228,28 +226,43 @@ def _part_joint(run: _Parts, variant: str) -> dict:
 
 
 # %% ../nbs/50_drn.ipynb #0747f585
-def run_drn(cfg: DRNConfig, out, seed: int = 0, progress: bool = True, log=print) -> dict:
-    "Run (or resume) the cross-supervised variants `cfg.variants` into the folder `out`; returns `metrics.json`'s content."
+def drn_parts(variants) -> tuple[list[str], dict]:
+    "The parts that make `variants`, in the order one process runs them, and what each needs first (for `runs.run_parts`)."
+    retrain, joint = [v for v in variants if v in RETRAIN_PSEUDO], [v for v in variants if v in JOINT_RULE]
+    parts = (['recognition'] if 'recognition_only' in variants or retrain else []) + (['pseudo', *retrain] if retrain else []) \
+            + (['joint_warmup', *joint] if joint else [])
+    return parts, {'pseudo': ['recognition'], **{v: ['pseudo'] for v in retrain}, **{v: ['joint_warmup'] for v in joint}}
+
+def run_drn(cfg: DRNConfig, out, seed: int = 0, progress: bool = True, log=print, worker: bool = False) -> dict:
+    "Run (or resume) the cross-supervised variants `cfg.variants` into the folder `out`; returns `metrics.json`'s content. `worker`: the second process."
     bad = [v for v in cfg.variants if v not in KNOWN_VARIANTS]
     if bad: raise ValueError(f"run_drn: unknown variant(s) {', '.join(bad)}; known: {', '.join(KNOWN_VARIANTS)}")
     cfg = drn_seeded(cfg, seed)
     if cfg.threads > 0: torch.set_num_threads(cfg.threads)
     run = _Parts(out, cfg, progress)
     if not is_main(): log = lambda *_: None
-    if is_main(): write_gt(run.out, run.test)   # refuses a folder that recorded other class names
-    retrain, joint = [v for v in cfg.variants if v in RETRAIN_PSEUDO], [v for v in cfg.variants if v in JOINT_RULE]
-    parts = (['recognition'] if 'recognition_only' in cfg.variants or retrain else []) + (['pseudo', *retrain] if retrain else []) \
-            + (['joint_warmup', *joint] if joint else [])
+    if is_main() and not worker: write_gt(run.out, run.test)   # refuses a folder that recorded other class names
+    parts, deps = drn_parts(cfg.variants)
     run_part = {'recognition': _part_recognition, 'pseudo': _part_pseudo, 'joint_warmup': _part_warmup}
-    for part in parts:
-        if run.done(part): log(f"{part}: done earlier"); continue
-        seed_everything(seed)
+    def do(part: str):
+        seed_everything(seed)                # whichever process runs a part, it starts from the same state
         info = run_part[part](run) if part in run_part else _part_retrain(run, part) if part in RETRAIN_PSEUDO else _part_joint(run, part)
         if is_main():
             run.finish(part, info)
-            p = run.out/'metrics.json'; m = read_json(p) if p.exists() else {}   # the warm-up may finish before any variant
+            m = read_json(run.out/'metrics.json') if (run.out/'metrics.json').exists() else {}   # the warm-up may finish before any variant
             log(f"{part}: " + '  '.join(f"{v} novel AP50 {m[v]['novel']['AP50']:.3f}" for v in cfg.variants if v in m))
         barrier()                          # the part's files are on disk before any rank starts the next
+    for part in parts:
+        if run.done(part) and not worker: log(f"{part}: done earlier")
+    todo = [p for p in parts if not run.done(p)]
+    if worker or (len(todo) > 1 and beside_ok(run.dev, cfg.threads, cfg.workers)):
+        if not worker: run.props('train'); run.props('test')   # computed once, here, before the second process reads them
+        spawn = lambda: start_worker(['drn', '--out', run.out, '--seed', seed, '--worker'], run.out/'worker.log', cfg.threads)
+        mine = run_parts(run.out, parts, deps, do, run.done, spawn=None if worker else spawn, worker=worker, log_path=run.out/'worker.log')
+        for part in todo:
+            if part not in mine and not worker: log(f"{part}: done in the second process (log: {run.out/'worker.log'})")
+    else:
+        for part in todo: do(part)
     return read_json(run.out/'metrics.json')
 
 # %% ../nbs/50_drn.ipynb #ccf4e686

@@ -17,6 +17,7 @@ from torchvision.ops import box_iou, batched_nms, clip_boxes_to_image, remove_sm
 from .core import (apply_overrides, cfg_from_dict, cfg_to_dict, saved_as_now, scoped, pick_device, seed_everything, atomic_write_json, read_json,
                          load_checkpoint, keep_results)
 from .loop import barrier, batch_indices, dist_init, ddp, is_main, rank_share, train_loop, warmup_step
+from .runs import beside_ok, check_run_config, run_parts, start_worker, update_metrics
 from .data import CPU_TINY_DATA, DataConfig, HybridLabels, hflip
 from .formats import load_datasets, write_gt
 from .evaluate import coco_dets, evaluate_dets
@@ -24,11 +25,12 @@ from .fsod import FSODConfig, predict_fsod
 from .cam import CamConfig, CamRPN, build_cam_detector, hybrid_transform, to_cam_target
 
 # %% auto #0
-__all__ = ['CPU_TINY', 'PROPOSALS_NORMS', 'REG_WEIGHTS', 'VARIANTS', 'CascadeConfig', 'EHSODConfig', 'ehsod_overrides',
-           'ehsod_config', 'ehsod_seed_overrides', 'ehsod_config_from_dict', 'HybridHead', 'image_scores', 'mid_loss',
-           'proposal_targets', 'proposals_loss', 'fast_rcnn_losses', 'HybridCascade', 'EHSOD', 'build_ehsod',
-           'ehsod_loss_weights', 'box_image_split', 'train_ehsod', 'predict_ehsod', 'load_ehsod', 'cascade_trace',
-           'predict_stages', 'cascade_record', 'run_ehsod', 'ehsod_benchmark', 'write_summary']
+__all__ = ['CPU_TINY', 'PROPOSALS_NORMS', 'REG_WEIGHTS', 'VARIANTS', 'EHSOD_HOW_KEYS', 'CascadeConfig', 'EHSODConfig',
+           'ehsod_overrides', 'ehsod_config', 'ehsod_seed_overrides', 'ehsod_config_from_dict', 'HybridHead',
+           'image_scores', 'mid_loss', 'proposal_targets', 'proposals_loss', 'fast_rcnn_losses', 'HybridCascade',
+           'EHSOD', 'build_ehsod', 'ehsod_loss_weights', 'box_image_split', 'train_ehsod', 'predict_ehsod',
+           'load_ehsod', 'cascade_trace', 'predict_stages', 'cascade_record', 'run_ehsod', 'ehsod_benchmark',
+           'write_summary']
 
 # %% ../nbs/41_hybrid.ipynb #2f8bec6b
 @dataclass
@@ -70,7 +72,8 @@ class EHSODConfig:
     ckpt_every: int = 50
     seed: int = 0
     device: str = 'auto'
-    threads: int = 0                # torch CPU threads; 0 = torch's own count
+    threads: int = 1                # torch CPU threads (0 = torch's own count); 1 = every recorded run
+    workers: int = 2                # on CPU with cores for two `threads`-thread processes, the variants train in two (`runs.run_parts`)
 
 # %% ../nbs/41_hybrid.ipynb #0582d521
 _SCHEDULE_KEYS = ('iters', 'batch_size', 'lr', 'momentum', 'weight_decay', 'warmup', 'lr_steps', 'gamma', 'clip', 'flip_p',
@@ -395,35 +398,42 @@ def _evaluate_variant(model: EHSOD, test, d: Path, cfg: EHSODConfig) -> dict:
     r = evaluate_dets(dets, test)
     return {**{k: r[k] for k in ('mAP', 'AP50', 'AP75', 'voc07_AP50', 'corloc')}, 'per_class_AP50': r['per_class']}
 
-def run_ehsod(cfg: EHSODConfig, out, seed: int|None = None, variants=VARIANTS, progress: bool = True, log=print) -> dict:
-    "Train and evaluate EHSOD and its boxes-only twin into the run folder `out` (resumable); returns `metrics.json`'s content."
+EHSOD_HOW_KEYS = ('device', 'threads', 'workers')   # an EHSOD folder may be resumed with other values of these
+
+def run_ehsod(cfg: EHSODConfig, out, seed: int|None = None, variants=VARIANTS, progress: bool = True, log=print, worker: bool = False) -> dict:
+    "Train and evaluate EHSOD and its boxes-only twin into the run folder `out` (resumable); returns `metrics.json`'s content. `worker`: the second process."
     if seed is not None: cfg = apply_overrides(copy.deepcopy(cfg), ehsod_seed_overrides(seed))
     _check_run(cfg, variants)
     dist_init()                            # under torchrun: every rank trains, rank 0 evaluates and writes (the others wait)
     if not is_main(): log = lambda *_: None
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    conf = json.loads(json.dumps(cfg_to_dict(cfg)))
-    if (out/'config.json').exists() and saved_as_now(cfg, read_json(out/'config.json')) != conf:
-        raise ValueError(f"{out}: holds a run of another configuration (config.json differs); give a new folder")
-    if is_main(): atomic_write_json(out/'config.json', conf)
+    if is_main(): check_run_config(out, cfg, EHSOD_HOW_KEYS)
     if cfg.threads > 0: torch.set_num_threads(cfg.threads)
     train, test = load_datasets(cfg.data)
     hyb = HybridLabels(train, cfg.box_fraction, cfg.box_seed)
-    if is_main(): write_gt(out, test)   # refuses a folder that recorded other class names
-    for v in variants:
-        d = out/v
-        if (d/'done.json').exists(): log(f"{v}: done earlier"); continue
-        t0 = time.time()
+    if is_main() and not worker: write_gt(out, test)   # refuses a folder that recorded other class names
+    done = lambda v: (out/v/'done.json').exists()
+    def do(v: str):
+        d, t0 = out/v, time.time()
         model = train_ehsod(cfg, hyb, d, cfg.device, weak_images=v == 'ehsod', progress=progress)
-        if not is_main(): barrier(); continue
+        if not is_main(): barrier(); return
         m = _evaluate_variant(model, test, d, cfg)
         nb, nw = box_image_split(hyb)
         m.update(wall_s=round(time.time() - t0, 1), n_box_images=len(nb), n_weak_images=len(nw) if v == 'ehsod' else 0,
                  torch_threads=torch.get_num_threads())
-        p = out/'metrics.json'; allm = read_json(p) if p.exists() else {}
-        allm[v] = m; atomic_write_json(p, allm); atomic_write_json(d/'done.json', {'metrics': m})
+        update_metrics(out, v, m); atomic_write_json(d/'done.json', {'metrics': m})   # locked: the other variant may finish now too
         log(f"{v}: AP50 {m['AP50']:.3f}  mAP {m['mAP']:.3f}  AP75 {m['AP75']:.3f}  CorLoc {m['corloc']:.3f}  ({m['wall_s']:.0f} s)")
         barrier()                          # done.json is on disk before any rank looks at the next variant
+    for v in variants:
+        if done(v) and not worker: log(f"{v}: done earlier")
+    todo = [v for v in variants if not done(v)]
+    if worker or (len(todo) > 1 and beside_ok(pick_device(cfg.device), cfg.threads, cfg.workers)):
+        spawn = lambda: start_worker(['ehsod', '--out', out, '--worker'], out/'worker.log', cfg.threads)
+        mine = run_parts(out, list(variants), {}, do, done, spawn=None if worker else spawn, worker=worker, log_path=out/'worker.log')
+        for v in todo:
+            if v not in mine and not worker: log(f"{v}: done in the second process (log: {out/'worker.log'})")
+    else:
+        for v in todo: do(v)
     return read_json(out/'metrics.json')
 
 # %% ../nbs/41_hybrid.ipynb #9e094500

@@ -5,7 +5,6 @@
 # %% ../nbs/60_pipeline.ipynb #d242402a
 from __future__ import annotations
 import hashlib, json, os, shutil, subprocess, sys, tempfile, time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable
 from pathlib import Path
@@ -23,15 +22,15 @@ from .split import SplitConfig, split_losses, make_split, split_quality
 from .teacher import TeacherConfig, train_teacher
 from .drn import SPLIT_PARTS
 from .loop import barrier, dist_init, is_main, main_first, shard_map, world
+from .runs import beside_ok, check_run_config, file_lock, log_tail, start_worker, update_metrics
 
 # %% auto #0
 __all__ = ['STAGE2_GPU', 'PRESETS', 'HOW_KEYS', 'PIPELINE', 'STEPS', 'METRIC_NAMES', 'LADDER', 'SoSConfig', 'sos_config',
-           'seed_overrides', 'load_run_config', 'file_lock', 'Run', 'save_tensors', 'load_tensors',
-           'keep_image_classes', 'evaluate_stage', 'step_stage1', 'step_pgf', 'pseudo_train', 'predict_test',
-           'step_stage2', 'step_split', 'step_stage3', 'step_oracle', 'Step', 'step_inputs', 'Subset', 'reusable_steps',
-           'branch_run', 'run_step', 'summary_line', 'free_cores', 'oracle_beside', 'start_oracle', 'wait_oracle',
-           'run_sos', 'toy_run', 'metrics_table', 'metric_rows', 'compare_runs', 'ladder_table', 'ladder_checks',
-           'seed_table']
+           'seed_overrides', 'load_run_config', 'Run', 'save_tensors', 'load_tensors', 'keep_image_classes',
+           'evaluate_stage', 'step_stage1', 'step_pgf', 'pseudo_train', 'predict_test', 'step_stage2', 'step_split',
+           'step_stage3', 'step_oracle', 'Step', 'step_inputs', 'Subset', 'reusable_steps', 'branch_run', 'run_step',
+           'summary_line', 'oracle_beside', 'start_oracle', 'wait_oracle', 'run_sos', 'toy_run', 'metrics_table',
+           'metric_rows', 'compare_runs', 'ladder_table', 'ladder_checks', 'seed_table']
 
 # %% ../nbs/60_pipeline.ipynb #c5e0a943
 @dataclass
@@ -103,17 +102,7 @@ def load_run_config(out) -> SoSConfig:
     return cfg_from_dict(SoSConfig(), read_json(Path(out)/'config.json'))
 
 # %% ../nbs/60_pipeline.ipynb #ada5db08
-HOW_KEYS = ('device', 'threads', 'oracle_beside')   # top-level keys a run folder may be resumed with other values of
-
-@contextmanager
-def file_lock(path):
-    "An exclusive lock on the file `path` between processes (POSIX `flock`; elsewhere none: one process per run folder there)."
-    try: import fcntl
-    except ImportError: yield; return
-    with open(path, 'w') as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try: yield
-        finally: fcntl.flock(f, fcntl.LOCK_UN)
+HOW_KEYS = ('device', 'threads', 'oracle_beside')   # top-level keys a run folder may be resumed with other values of (`runs.check_run_config`)
 
 class Run:
     "A run folder: lazily built datasets/proposals, step completion markers, the aggregated `metrics.json`."
@@ -123,19 +112,7 @@ class Run:
         self.out.mkdir(parents=True, exist_ok=True)
         self.device = pick_device(cfg.device); self._cache = {}
         if cfg.threads > 0: torch.set_num_threads(cfg.threads)
-        if is_main(): self._check_config()
-
-    def _check_config(self):
-        "Refuse to mix artifacts of two configurations in one folder (stages would silently disagree)."
-        p, now = self.out/'config.json', json.loads(json.dumps(cfg_to_dict(self.cfg)))   # tuples -> lists, as on disk
-        if p.exists():
-            old, cur = saved_as_now(self.cfg, read_json(p)), dict(now)   # an older folder lacks keys added since: their defaults
-            for k in HOW_KEYS: old.pop(k, None); cur.pop(k, None)   # how fast, not what
-            if old != cur:
-                diff = sorted(k for k in set(old) | set(cur) if old.get(k) != cur.get(k))
-                raise ValueError(f"{p}: this run folder was made with another configuration (sections differ: {', '.join(diff)}); "
-                                 "use a new --out folder or the same settings")
-        else: atomic_write_json(p, now)
+        if is_main(): check_run_config(self.out, cfg, HOW_KEYS)   # stages of two configurations would silently disagree
 
     def cached(self, key, fn):
         if key not in self._cache: self._cache[key] = fn()
@@ -157,10 +134,7 @@ class Run:
     def done_info(self, step: str) -> dict: return read_json(self.out/step/'done.json')
     def mark_done(self, step: str, info: dict):
         atomic_write_json(self.out/step/'done.json', info)
-        if 'metrics' in info:
-            with file_lock(self.out/'.metrics.lock'):   # the oracle's process may finish at the same moment
-                p = self.out/'metrics.json'; m = read_json(p) if p.exists() else {}
-                m[step] = info['metrics']; atomic_write_json(p, m)
+        if 'metrics' in info: update_metrics(self.out, step, info['metrics'])   # locked: the oracle's process may finish at the same moment
 
 # %% ../nbs/60_pipeline.ipynb #3a3beb7c
 def save_tensors(path, obj, kind: str): save_checkpoint(path, kind, {'data': obj})
@@ -342,37 +316,21 @@ def summary_line(step: str, info: dict) -> str:
     return f"{step:7s} " + '  '.join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in info.items()
                                      if k not in ('peak_rss_mb', 'torch_threads', 'device'))
 
-def free_cores() -> int:
-    "CPU cores this process may run on."
-    return len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
-
 def oracle_beside(run: Run, steps) -> bool:
-    "Whether `run_sos` trains the oracle in a second process: asked for, on CPU, one process, fixed threads, cores for both."
+    "Whether `run_sos` trains the oracle in a second process: asked for and `runs.beside_ok` (CPU, one process, fixed threads, cores for both)."
     c = run.cfg
-    return (c.oracle and c.oracle_beside and 'oracle' in steps and not run.is_done('oracle') and world() == 1
-            and run.device.type == 'cpu' and c.threads > 0 and free_cores() >= 2 * c.threads
+    return (c.oracle and c.oracle_beside and 'oracle' in steps and not run.is_done('oracle') and beside_ok(run.device, c.threads)
             and any(not run.is_done(s) for s in steps if s != 'oracle'))
-
-def _die_with_parent():
-    "In the child, before it runs: Linux sends it SIGTERM when its parent dies, so a killed main job leaves no oracle training on."
-    try:
-        import ctypes, signal
-        ctypes.CDLL('libc.so.6', use_errno=True).prctl(1, signal.SIGTERM)   # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError): pass                                  # not Linux: Ctrl-C still reaches both
 
 def start_oracle(run: Run) -> subprocess.Popen:
     "`sos-nb oracle --out RUN` in a child process (the folder's own config.json), its output in `oracle/log.txt`."
-    env = {**os.environ, 'OMP_NUM_THREADS': str(run.cfg.threads)}
-    with open(run.dir('oracle')/'log.txt', 'w') as logf:   # the child holds its own copy of the file
-        return subprocess.Popen([sys.executable, '-m', 'sos_nb', 'oracle', '--out', str(run.out), '--quiet'], stdout=logf,
-                                stderr=subprocess.STDOUT, env=env, preexec_fn=_die_with_parent if os.name == 'posix' else None)
+    return start_worker(['oracle', '--out', run.out, '--quiet'], run.dir('oracle')/'log.txt', run.cfg.threads)
 
 def wait_oracle(run: Run, proc: subprocess.Popen) -> dict:
     "Wait for the oracle's process; its `done.json`, or an error naming its log."
     rc = proc.wait(); logp = run.out/'oracle'/'log.txt'
     if rc != 0 or not run.is_done('oracle'):
-        tail = logp.read_text()[-2000:] if logp.exists() else ''
-        raise RuntimeError(f"{run.out}: the oracle's process failed (exit {rc}); its log {logp} ends:\n{tail}")
+        raise RuntimeError(f"{run.out}: the oracle's process failed (exit {rc}); its log {logp} ends:\n{log_tail(logp)}")
     return run.done_info('oracle')
 
 def run_sos(cfg: SoSConfig, out, steps=STEPS, progress: bool = True, log=print, src=None) -> dict:
